@@ -1,0 +1,255 @@
+// Command yiwang is the whole product in one binary:
+//
+//	yiwang serve [--demo] [--addr 127.0.0.1:8080] [--data DIR]
+//	yiwang demo --data DIR          load the demo district into a data dir
+//	yiwang migrate --data DIR       bring the database schema up to date
+//	yiwang user add --data DIR --username U --role R --org ID [--password P]
+//	yiwang version
+//
+// Every flag falls back to an environment variable (YIWANG_ADDR, YIWANG_DATA ...).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/demo"
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
+)
+
+// version is set by the build (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `yiwang 一网统管 — case handling for county governments
+
+usage:
+  yiwang serve [--demo] [--addr ADDR] [--data DIR]   start the server (--demo loads the demo district into an empty DIR)
+  yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir
+  yiwang migrate --data DIR                          bring the database schema up to date
+  yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
+  yiwang version
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stderr)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "yiwang", buildVersion())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "yiwang: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "yiwang:", err)
+		return 1
+	}
+	return 0
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
+// env returns the environment variable's value, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", env("YIWANG_ADDR", "127.0.0.1:8080"), "listen address (YIWANG_ADDR)")
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	demoMode := fs.Bool("demo", envBool("YIWANG_DEMO"), "demo mode: load the demo district into an empty data dir (YIWANG_DEMO)")
+	demoPw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts, demo mode only (YIWANG_DEMO_PASSWORD)")
+	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
+	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *level)
+	pwSet := false
+	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "demo-password" })
+	if (pwSet || os.Getenv("YIWANG_DEMO_PASSWORD") != "") && !*demoMode {
+		return errors.New("--demo-password is accepted only with --demo")
+	}
+	if *demoMode {
+		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	log.Info("yiwang listening", "addr", "http://"+ln.Addr().String(), "data", *data, "demo", *demoMode, "version", buildVersion())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	cases := fs.Int("cases", 2400, "historical cases to generate")
+	pw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(*data, app.DBFile)); err == nil {
+		return fmt.Errorf("%s already holds a database; the demo loads only into an empty data dir", *data)
+	}
+	start := time.Now()
+	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: true, DemoPassword: *pw, DemoCases: *cases, Log: newLogger(stderr, "warn")})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, _ := a.Store.CountCases(ctx, model.CaseFilter{})
+	fmt.Fprintf(stdout, "demo district loaded into %s: %d cases, %d grids, in %s\n", *data, n, len(a.Service.Ref().Grids), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		return err
+	}
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(*data, app.DBFile), sqlstore.SQLiteOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintln(stdout, "schema is up to date in", *data)
+	return st.Ping(ctx)
+}
+
+func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: yiwang user add --data DIR --username U --role R --org ID [--password P]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	username := fs.String("username", "", "login name")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "", "role: operator, grid_worker, supervisor, dispatcher, unit, discipline, leader, admin")
+	org := fs.Int64("org", 0, "org unit id the user belongs to (GET /api/v1/units)")
+	pw := fs.String("password", env("YIWANG_PASSWORD", ""), "password (YIWANG_PASSWORD); read from stdin when empty")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *pw == "" {
+		b, err := io.ReadAll(io.LimitReader(os.Stdin, 1024))
+		if err != nil {
+			return err
+		}
+		*pw = string(trimNewline(b))
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: *data})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Service.AddUser(ctx, service.NewUser{Username: *username, DisplayName: *name, Role: model.Role(*role), OrgID: *org, Password: *pw})
+	var ve *service.ValidationError
+	if errors.As(err, &ve) {
+		for f, fe := range ve.Fields {
+			fmt.Fprintf(stderr, "  %s: %s\n", f, fe.Key)
+		}
+		return errors.New("user not created")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s) created with id %d\n", u.Username, u.Role, u.ID)
+	return nil
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

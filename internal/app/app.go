@@ -1,0 +1,125 @@
+// Package app wires yiwang together: it opens the store, loads the demo
+// district when asked, builds the service and the HTTP handler. The binary
+// and the test harness both start the whole system through Open.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
+	"github.com/yiwang-gov/yiwang/internal/demo"
+	"github.com/yiwang-gov/yiwang/internal/httpapi"
+	"github.com/yiwang-gov/yiwang/internal/i18n"
+	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/store"
+	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
+	"github.com/yiwang-gov/yiwang/internal/web"
+	"github.com/yiwang-gov/yiwang/internal/workflow"
+)
+
+// Config is how the app is started. The binary fills it from flags and
+// environment variables; tests fill it directly.
+type Config struct {
+	DataDir string
+	// Demo loads the demo district into an empty data dir and enables the
+	// public demo password.
+	Demo         bool
+	DemoPassword string
+	// DemoCases is how many historical cases the demo generates.
+	DemoCases int
+	// SQLiteSync is FULL (default) or NORMAL.
+	SQLiteSync string
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// App is a running yiwang.
+type App struct {
+	Config  Config
+	Store   store.Store
+	Service *service.Service
+	Handler http.Handler
+}
+
+// DBFile is the SQLite database's file name inside the data dir.
+const DBFile = "yiwang.db"
+
+// Open starts yiwang on cfg.DataDir.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("a data directory is required (--data or YIWANG_DATA)")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DBFile), sqlstore.SQLiteOptions{Synchronous: cfg.SQLiteSync})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Ping(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("integrity check at start-up: %w", err)
+	}
+	a, err := build(ctx, cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
+	wf, err := workflow.Default()
+	if err != nil {
+		return nil, err
+	}
+	cal, err := calendar.Default()
+	if err != nil {
+		return nil, err
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Demo {
+		empty, err := st.Empty(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if empty {
+			start := time.Now()
+			n, err := demo.Load(ctx, st, demo.Options{Password: cfg.DemoPassword, Cases: cfg.DemoCases, Now: cfg.Now(), Workflows: wf, Calendar: cal, Log: cfg.Log})
+			if err != nil {
+				return nil, fmt.Errorf("load demo district: %w", err)
+			}
+			cfg.Log.Info("demo district loaded", "cases", n, "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	svc, err := service.New(ctx, service.Deps{
+		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filepath.Join(cfg.DataDir, "files"), Now: cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log})
+	api.Register(mux)
+	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo}).Register(mux)
+	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux)}, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/yiwang-gov/yiwang/internal/service"
+)
+
+type actionRequest struct {
+	Version  int      `json:"version"`
+	Note     string   `json:"note"`
+	Unit     int64    `json:"unit"`
+	Result   string   `json:"result"`
+	Evidence []string `json:"evidence"`
+	Master   int64    `json:"master"`
+}
+
+// caseAction serves POST /api/v1/cases/{id}/actions/{action}.
+func (a *API) caseAction(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.fail(w, r, service.ErrNotFound)
+		return
+	}
+	var req actionRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	u := user(r)
+	c, err := a.svc.Act(r.Context(), u, id, r.PathValue("action"), service.ActionInput{
+		Version: req.Version, Note: req.Note, UnitID: req.Unit, Result: req.Result, Evidence: req.Evidence, MasterID: req.Master,
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	_, tl, err := a.svc.Case(r.Context(), u, id)
+	if err != nil && err != service.ErrNotFound {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.caseView(u, c, tl))
+}

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/service"
+)
+
+type createCaseRequest struct {
+	Type        string          `json:"type"`
+	Category    json.RawMessage `json:"category"` // code "0101" or id 12
+	Description string          `json:"description"`
+	Lat         *float64        `json:"lat"`
+	Lng         *float64        `json:"lng"`
+	Coord       string          `json:"coord"`
+	Address     string          `json:"address"`
+	Channel     model.Channel   `json:"channel"`
+	Reporter    model.Reporter  `json:"reporter"`
+	Anonymous   bool            `json:"anonymous"`
+}
+
+func (a *API) createCase(w http.ResponseWriter, r *http.Request) {
+	var req createCaseRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	in := service.CreateCase{
+		Type: req.Type, Description: req.Description, Lat: req.Lat, Lng: req.Lng, Coord: req.Coord, Address: req.Address,
+		Channel: req.Channel, Reporter: req.Reporter, Anonymous: req.Anonymous,
+		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+	}
+	if len(req.Category) > 0 && string(req.Category) != "null" {
+		if err := json.Unmarshal(req.Category, &in.Category); err != nil {
+			if err := json.Unmarshal(req.Category, &in.CategoryID); err != nil || in.CategoryID <= 0 {
+				a.fail(w, r, service.Invalid("category", "field.unknown_category"))
+				return
+			}
+		}
+	}
+	u := user(r)
+	c, replay, err := a.svc.CreateCase(r.Context(), u, in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if replay {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+itoa(c.ID))
+	writeJSON(w, http.StatusCreated, a.caseView(u, c, nil))
+}

@@ -1,0 +1,31 @@
+package httpapi
+
+import "net/http"
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if !a.decode(w, r, &in) {
+		return
+	}
+	token, u, err := a.svc.Login(r.Context(), in.Username, in.Password)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user": userView(u)})
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.Logout(r.Context(), bearer(r)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, userView(user(r)))
+}

@@ -1,0 +1,144 @@
+// Package httpapi serves yiwang's JSON API under /api/v1 (and, later,
+// Open311). One handler per file; handlers decode, call the service and
+// encode — no business rules here.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/i18n"
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/service"
+)
+
+// MaxBody is the largest JSON body accepted.
+const MaxBody = 1 << 20
+
+// Deps is what the API needs.
+type Deps struct {
+	Service *service.Service
+	I18n    *i18n.Catalog
+	Log     *slog.Logger
+}
+
+// API is the /api/v1 handler set.
+type API struct {
+	svc  *service.Service
+	i18n *i18n.Catalog
+	log  *slog.Logger
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &API{svc: d.Service, i18n: d.I18n, log: log}
+}
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("POST /api/v1/login", a.login)
+	mux.HandleFunc("POST /api/v1/logout", a.authed(a.logout))
+	mux.HandleFunc("GET /api/v1/me", a.authed(a.me))
+	mux.HandleFunc("GET /api/v1/categories", a.categories)
+	mux.HandleFunc("GET /api/v1/grids", a.grids)
+	mux.HandleFunc("GET /api/v1/units", a.units)
+	mux.HandleFunc("POST /api/v1/cases", a.optionalAuth(a.createCase))
+	mux.HandleFunc("GET /api/v1/cases", a.authed(a.listCases))
+	mux.HandleFunc("GET /api/v1/cases/{id}", a.authed(a.getCase))
+	mux.HandleFunc("POST /api/v1/cases/{id}/actions/{action}", a.authed(a.caseAction))
+	mux.HandleFunc("GET /api/v1/track/{receipt}", a.track)
+	mux.HandleFunc("POST /api/v1/attachments", a.optionalAuth(a.uploadAttachment))
+	mux.HandleFunc("GET /api/v1/attachments/{id}", a.authed(a.getAttachment))
+	mux.HandleFunc("/api/", a.notFound)
+}
+
+// Middleware wraps the whole server: panics become a logged 500 with the
+// standard error body, and every request is logged.
+func (a *API) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("panic", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				a.writeError(sw, r, http.StatusInternalServerError, "error.internal", nil)
+			}
+			a.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+// authed requires a valid bearer token.
+func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := a.svc.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	}
+}
+
+// optionalAuth accepts a citizen without a token, but a token that is
+// present must be valid.
+func (a *API) optionalAuth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if bearer(r) == "" {
+			h(w, r)
+			return
+		}
+		a.authed(h)(w, r)
+	}
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// user returns the authenticated user, or the zero user (a citizen).
+func user(r *http.Request) model.User {
+	u, _ := r.Context().Value(userKey).(model.User)
+	return u
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := a.svc.Ping(r.Context()); err != nil {
+		a.log.Error("health check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	a.writeError(w, r, http.StatusNotFound, "error.not_found", nil)
+}

@@ -1,0 +1,80 @@
+// Package service holds yiwang's use cases: taking in a case, routing it,
+// moving it through its workflow, logging in. Handlers call the service;
+// the service calls the store; nothing calls back up.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
+	"github.com/yiwang-gov/yiwang/internal/workflow"
+)
+
+// Deadliner computes a deadline from a rule (the working calendar).
+type Deadliner interface {
+	Deadline(rule model.DeadlineRule, from time.Time) (time.Time, error)
+}
+
+// Deps is everything the service needs, passed in explicitly.
+type Deps struct {
+	Store     store.Store
+	Log       *slog.Logger
+	Workflows *workflow.Registry
+	Calendar  Deadliner
+	// FilesDir is where attachment content is kept, by SHA-256.
+	FilesDir string
+	// Now is the clock; tests and the demo generator set it.
+	Now func() time.Time
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+	// ToleranceM is how far outside every grid a point may fall (GPS
+	// error) and still be routed to the nearest grid.
+	ToleranceM float64
+}
+
+// Service implements yiwang's use cases.
+type Service struct {
+	store      store.Store
+	log        *slog.Logger
+	workflows  *workflow.Registry
+	calendar   Deadliner
+	filesDir   string
+	now        func() time.Time
+	sessionTTL time.Duration
+	toleranceM float64
+	ref        atomic.Pointer[Reference]
+}
+
+// New builds the service and loads the reference data.
+func New(ctx context.Context, d Deps) (*Service, error) {
+	s := &Service{
+		store: d.Store, log: d.Log, workflows: d.Workflows, calendar: d.Calendar, filesDir: d.FilesDir,
+		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sessionTTL == 0 {
+		s.sessionTTL = 12 * time.Hour
+	}
+	if s.toleranceM == 0 {
+		s.toleranceM = 30
+	}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Workflows returns the loaded case-type definitions.
+func (s *Service) Workflows() *workflow.Registry { return s.workflows }
+
+// Ping checks the store.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

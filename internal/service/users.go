@@ -1,0 +1,112 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yiwang-gov/yiwang/internal/auth"
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
+)
+
+// dummyHash is checked against when the username is unknown so a failed
+// login takes as long whether or not the user exists.
+var dummyHash, _ = auth.HashPassword("yiwang-timing-equaliser", auth.DefaultParams)
+
+// Login checks a username and password and opens a session.
+func (s *Service) Login(ctx context.Context, username, password string) (token string, u model.User, err error) {
+	u, err = s.store.UserByUsername(ctx, strings.TrimSpace(username))
+	if errors.Is(err, store.ErrNotFound) {
+		auth.CheckPassword(password, dummyHash)
+		return "", u, ErrLoginFailed
+	}
+	if err != nil {
+		return "", u, err
+	}
+	ok, err := auth.CheckPassword(password, u.PasswordHash)
+	if err != nil || !ok || u.Disabled {
+		return "", u, ErrLoginFailed
+	}
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return "", u, err
+	}
+	now := s.now()
+	if err := s.store.CreateSession(ctx, model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
+		return "", u, err
+	}
+	return token, u, nil
+}
+
+// Authenticate returns the user a bearer token belongs to.
+func (s *Service) Authenticate(ctx context.Context, token string) (model.User, error) {
+	if token == "" {
+		return model.User{}, ErrUnauthorized
+	}
+	sess, err := s.store.SessionByHash(ctx, auth.HashToken(token), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return model.User{}, ErrUnauthorized
+	}
+	if err != nil {
+		return model.User{}, err
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil || u.Disabled {
+		return model.User{}, ErrUnauthorized
+	}
+	return u, nil
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.store.DeleteSession(ctx, auth.HashToken(token))
+}
+
+// NewUser is the input of AddUser.
+type NewUser struct {
+	Username    string
+	DisplayName string
+	Role        model.Role
+	OrgID       int64
+	Password    string
+}
+
+// AddUser validates and creates a staff account.
+func (s *Service) AddUser(ctx context.Context, in NewUser) (model.User, error) {
+	v := &ValidationError{}
+	in.Username = strings.TrimSpace(in.Username)
+	if in.Username == "" {
+		v.add("username", "field.required")
+	} else if utf8.RuneCountInString(in.Username) > 64 {
+		v.add("username", "field.too_long", 64)
+	}
+	if !in.Role.Valid() || in.Role == model.RoleCitizen {
+		v.add("role", "field.bad_result")
+	}
+	if _, ok := s.Ref().Org[in.OrgID]; !ok {
+		v.add("org", "field.unknown_unit")
+	}
+	if utf8.RuneCountInString(in.Password) < 8 {
+		v.add("password", "field.password_short")
+	}
+	if err := v.err(); err != nil {
+		return model.User{}, err
+	}
+	hash, err := auth.HashPassword(in.Password, auth.DefaultParams)
+	if err != nil {
+		return model.User{}, err
+	}
+	if in.DisplayName == "" {
+		in.DisplayName = in.Username
+	}
+	u := model.User{Username: in.Username, DisplayName: in.DisplayName, Role: in.Role, OrgID: in.OrgID, PasswordHash: hash, CreatedAt: s.now()}
+	if err := s.store.CreateUser(ctx, &u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return u, Invalid("username", "field.username_taken")
+		}
+		return u, err
+	}
+	return u, nil
+}

@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
+)
+
+const caseColumns = `id, receipt, type, def_version, channel, category_id, description, lat, lng, address,
+ grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
+ master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at`
+
+func scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
+	var c model.Case
+	var channel, status string
+	var grid, community, street, unit, master, due, createdBy, closed sql.NullInt64
+	var anonymous int
+	var created, updated int64
+	err := row.Scan(&c.ID, &c.Receipt, &c.Type, &c.DefVersion, &channel, &c.CategoryID, &c.Description, &c.Lat, &c.Lng, &c.Address,
+		&grid, &community, &street, &unit, &c.Routing, &c.Reporter.Name, &c.Reporter.Phone, &anonymous, &status, &c.Version,
+		&master, &due, &c.Satisfaction, &createdBy, &created, &updated, &closed)
+	if err != nil {
+		return c, notFound(err)
+	}
+	c.Channel, c.Status, c.Anonymous = model.Channel(channel), model.State(status), anonymous != 0
+	c.GridID, c.CommunityID, c.StreetID, c.UnitID = fromNullID(grid), fromNullID(community), fromNullID(street), fromNullID(unit)
+	c.MasterID, c.CreatedBy = fromNullID(master), fromNullID(createdBy)
+	c.DueAt, c.ClosedAt = fromNullMs(due), fromNullMs(closed)
+	c.CreatedAt, c.UpdatedAt = fromMs(created), fromMs(updated)
+	return c, nil
+}
+
+func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c *model.Case, idemKey string) error {
+	var key any
+	if idemKey != "" {
+		key = idemKey
+	}
+	return tx.QueryRowContext(ctx, db.q(`INSERT INTO cases (receipt, type, def_version, channel, category_id, description, lat, lng, address,
+ grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
+ master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		c.Receipt, c.Type, c.DefVersion, string(c.Channel), c.CategoryID, c.Description, c.Lat, c.Lng, c.Address,
+		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, c.Reporter.Name, c.Reporter.Phone,
+		boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
+		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key).Scan(&c.ID)
+}
+
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) error {
+	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		ev.CaseID, ev.Seq, ms(ev.At), nullID(ev.ActorID), ev.ActorName, string(ev.Role), ev.Action, string(ev.FromState), string(ev.ToState),
+		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ",")).Scan(&ev.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range ev.Attachments {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO case_attachments (case_id, attachment_id, event_seq) VALUES (?, ?, ?)`), ev.CaseID, a, ev.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateCase inserts the case and its first event in one transaction.
+func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if idemKey != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM cases WHERE idem_key = ?`), idemKey).Scan(&id)
+			if err == nil {
+				c.ID = id
+				return store.ErrConflict
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if err := db.insertCase(ctx, tx, c, idemKey); err != nil {
+			return err
+		}
+		ev.CaseID, ev.Seq = c.ID, c.Version
+		return db.insertEvent(ctx, tx, ev)
+	})
+}
+
+// CaseIDByIdempotencyKey finds the case created with key, or ErrNotFound.
+func (db *DB) CaseIDByIdempotencyKey(ctx context.Context, key string) (int64, error) {
+	var id int64
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT id FROM cases WHERE idem_key = ?`), key).Scan(&id)
+	return id, notFound(err)
+}
+
+// UpdateCase writes c and appends ev when nobody changed the case since
+// expectVersion was read.
+func (db *DB) UpdateCase(ctx context.Context, c *model.Case, expectVersion int, ev *model.Event) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE cases SET status = ?, version = ?, unit_id = ?, routing = ?, master_id = ?, due_at = ?,
+ satisfaction = ?, updated_at = ?, closed_at = ?, category_id = ?, description = ?, address = ? WHERE id = ? AND version = ?`),
+			string(c.Status), c.Version, nullID(c.UnitID), c.Routing, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction,
+			ms(c.UpdatedAt), nullMs(c.ClosedAt), c.CategoryID, c.Description, c.Address, c.ID, expectVersion)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var v int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT version FROM cases WHERE id = ?`), c.ID).Scan(&v); err != nil {
+				return notFound(err)
+			}
+			return store.ErrConflict
+		}
+		ev.CaseID, ev.Seq = c.ID, c.Version
+		return db.insertEvent(ctx, tx, ev)
+	})
+}
+
+// Case returns one case or ErrNotFound.
+func (db *DB) Case(ctx context.Context, id int64) (model.Case, error) {
+	return scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE id = ?`), id))
+}
+
+// CaseByReceipt returns the case with a citizen's receipt code.
+func (db *DB) CaseByReceipt(ctx context.Context, receipt string) (model.Case, error) {
+	return scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE receipt = ?`), receipt))
+}
+
+func (db *DB) where(f model.CaseFilter, keyset bool) (string, []any) {
+	var conds []string
+	var args []any
+	if len(f.Status) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Status)), ", ")
+		conds = append(conds, "status IN ("+ph+")")
+		for _, s := range f.Status {
+			args = append(args, string(s))
+		}
+	}
+	for _, c := range []struct {
+		col string
+		v   int64
+	}{{"unit_id", f.UnitID}, {"street_id", f.StreetID}, {"grid_id", f.GridID}} {
+		if c.v != 0 {
+			conds = append(conds, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if f.Type != "" {
+		conds = append(conds, "type = ?")
+		args = append(args, f.Type)
+	}
+	if keyset && f.AfterID > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, f.AfterID)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ListCases returns cases newest first, after f.AfterID (keyset paging).
+func (db *DB) ListCases(ctx context.Context, f model.CaseFilter) ([]model.Case, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	w, args := db.where(f, true)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases`+w+` ORDER BY id DESC LIMIT ?`), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountCases counts the cases matching f (ignoring the keyset cursor).
+func (db *DB) CountCases(ctx context.Context, f model.CaseFilter) (int, error) {
+	w, args := db.where(f, false)
+	var n int
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM cases`+w), args...).Scan(&n)
+	return n, err
+}
+
+// Timeline returns a case's events in order.
+func (db *DB) Timeline(ctx context.Context, caseID int64) ([]model.Event, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments
+ FROM case_events WHERE case_id = ? ORDER BY seq`), caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.Event
+	for rows.Next() {
+		var ev model.Event
+		var at int64
+		var actor, unit sql.NullInt64
+		var role, from, to, atts string
+		if err := rows.Scan(&ev.ID, &ev.CaseID, &ev.Seq, &at, &actor, &ev.ActorName, &role, &ev.Action, &from, &to, &ev.Note, &unit, &ev.Result, &atts); err != nil {
+			return nil, err
+		}
+		ev.At, ev.ActorID, ev.UnitID = fromMs(at), fromNullID(actor), fromNullID(unit)
+		ev.Role, ev.FromState, ev.ToState = model.Role(role), model.State(from), model.State(to)
+		if atts != "" {
+			ev.Attachments = strings.Split(atts, ",")
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// ImportCases inserts whole cases with their timelines in one transaction.
+func (db *DB) ImportCases(ctx context.Context, cases []store.CaseWithTimeline) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for i := range cases {
+			c := &cases[i].Case
+			if err := db.insertCase(ctx, tx, c, ""); err != nil {
+				return err
+			}
+			for j := range cases[i].Events {
+				ev := &cases[i].Events[j]
+				ev.CaseID = c.ID
+				if err := db.insertEvent(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// PutAttachment records an attachment's metadata; storing the same content
+// twice is not an error.
+func (db *DB) PutAttachment(ctx context.Context, a model.Attachment) error {
+	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO attachments (id, mime, size, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		a.ID, a.Mime, a.Size, a.Name, nullID(a.CreatedBy), ms(a.CreatedAt))
+	return err
+}
+
+// Attachment returns an attachment's metadata.
+func (db *DB) Attachment(ctx context.Context, id string) (model.Attachment, error) {
+	var a model.Attachment
+	var by sql.NullInt64
+	var created int64
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT id, mime, size, name, created_by, created_at FROM attachments WHERE id = ?`), id).
+		Scan(&a.ID, &a.Mime, &a.Size, &a.Name, &by, &created)
+	if err != nil {
+		return a, notFound(err)
+	}
+	a.CreatedBy, a.CreatedAt = fromNullID(by), fromMs(created)
+	return a, nil
+}
+
+// CaseAttachments lists the attachment ids linked to a case's events.
+func (db *DB) CaseAttachments(ctx context.Context, caseID int64) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT attachment_id FROM case_attachments WHERE case_id = ? ORDER BY event_seq`), caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,90 @@
+// Package store defines what yiwang keeps and how the rest of the code asks
+// for it. Implementations live in sub-packages (sqlstore, for SQLite and
+// PostgreSQL); the suite in storetest runs against every one of them.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+)
+
+var (
+	// ErrNotFound is returned when the asked-for row does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a case changed since the caller read it
+	// (optimistic version check) or a unique key is taken.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store is everything yiwang persists. Each method that writes does so in one
+// transaction: a case and its first timeline entry, an action's update and
+// its entry, are committed together or not at all.
+type Store interface {
+	Close() error
+	// Dialect names the backing database ("sqlite", "postgres").
+	Dialect() string
+	// Ping checks the database answers and its schema is current.
+	Ping(ctx context.Context) error
+
+	// Reference data, loaded together in one transaction (demo, imports).
+	LoadReference(ctx context.Context, ref Reference) error
+	Empty(ctx context.Context) (bool, error)
+
+	ListOrgUnits(ctx context.Context) ([]model.OrgUnit, error)
+	ListGrids(ctx context.Context) ([]model.Grid, error)
+	ListCategories(ctx context.Context) ([]model.Category, error)
+	ListRoutingRules(ctx context.Context) ([]model.RoutingRule, error)
+
+	CreateUser(ctx context.Context, u *model.User) error
+	UserByID(ctx context.Context, id int64) (model.User, error)
+	UserByUsername(ctx context.Context, username string) (model.User, error)
+	ListUsers(ctx context.Context) ([]model.User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+
+	CreateSession(ctx context.Context, s model.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (model.Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+
+	// CreateCase inserts c with its first event. c.ID and ev.ID are set.
+	// When idemKey is not empty and a case with that key exists, it returns
+	// that case's ID with ErrConflict and writes nothing.
+	CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error
+	// CaseIDByIdempotencyKey finds the case created with key.
+	CaseIDByIdempotencyKey(ctx context.Context, key string) (int64, error)
+	// UpdateCase stores c and appends ev if the stored version is still
+	// expectVersion; otherwise ErrConflict. c.Version must be expectVersion+1.
+	UpdateCase(ctx context.Context, c *model.Case, expectVersion int, ev *model.Event) error
+	Case(ctx context.Context, id int64) (model.Case, error)
+	CaseByReceipt(ctx context.Context, receipt string) (model.Case, error)
+	ListCases(ctx context.Context, f model.CaseFilter) ([]model.Case, error)
+	CountCases(ctx context.Context, f model.CaseFilter) (int, error)
+	Timeline(ctx context.Context, caseID int64) ([]model.Event, error)
+	// ImportCases inserts whole historical cases with their timelines in
+	// one transaction (demo data, migrations).
+	ImportCases(ctx context.Context, cases []CaseWithTimeline) error
+
+	PutAttachment(ctx context.Context, a model.Attachment) error
+	Attachment(ctx context.Context, id string) (model.Attachment, error)
+	CaseAttachments(ctx context.Context, caseID int64) ([]string, error)
+
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Reference is the county's reference data: org tree, grids, categories,
+// routing rules. IDs are given by the caller.
+type Reference struct {
+	Org        []model.OrgUnit
+	Grids      []model.Grid
+	Categories []model.Category
+	Rules      []model.RoutingRule
+}
+
+// CaseWithTimeline is a case and its events, for bulk import.
+type CaseWithTimeline struct {
+	Case   model.Case
+	Events []model.Event
+}
