@@ -33,7 +33,7 @@ func Example() {
 	// working_hours  8 -> 2026-02-14T11:00:00+08:00
 	// natural_days   5 -> 2026-02-18T23:59:59+08:00
 	// urgent_hours  24 -> 2026-02-14T10:00:00+08:00
-	// calendar: no working calendar (holiday schedule) loaded for 2027; an administrator must load that year (未加载 2027 年工作日历（节假日安排），请管理员导入该年数据)
+	// calendar: no working calendar (holiday schedule) loaded for 2027; an administrator must load that year (未加载 2027 年的工作日历（节假日安排），请管理员导入该年数据)
 }
 
 func ExampleParseYear() {

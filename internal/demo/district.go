@@ -23,7 +23,7 @@ const (
 )
 
 // Fixed seeds of the generator: Build always returns the same data.
-const seed1, seed2 = 0x431302_0000_2772, 0x1119_9_59575347
+const seed1, seed2 uint64 = 0x431302, 0x27731199
 
 // DemoUser is a demo account. Passwords are the loader's business.
 type DemoUser struct {
@@ -60,7 +60,6 @@ func Build() *District {
 
 	// Streets and townships, and the cells of each.
 	var urbanSeeds, ruralSeeds []int
-	var urbanWeights, ruralWeights []float64
 	x0, x1 := float64(urbanI0)*coarseSize, float64(urbanI0+urbanW)*coarseSize
 	y0, y1 := -0.5*coarseSize, 0.5*coarseSize
 	const seedRadius = 8000.0 // metres from the seat for township seeds
@@ -68,16 +67,14 @@ func Build() *District {
 		if s.kind == model.OrgStreet {
 			p := pt{x0 + s.u*(x1-x0), y0 + s.v*(y1-y0)}
 			urbanSeeds = append(urbanSeeds, nearest(lat.cells, lat.urban, p))
-			urbanWeights = append(urbanWeights, 1)
 			continue
 		}
 		a := s.angle * math.Pi / 180
 		p := pt{seedRadius * math.Cos(a), seedRadius * math.Sin(a)}
 		ruralSeeds = append(ruralSeeds, nearest(lat.cells, lat.rural, p))
-		ruralWeights = append(ruralWeights, 1)
 	}
-	urbanParts := partition(lat.cells, lat.urban, urbanSeeds, urbanWeights, rng)
-	ruralParts := partition(lat.cells, lat.rural, ruralSeeds, ruralWeights, rng)
+	urbanParts := partition(lat.cells, lat.urban, urbanSeeds, rng)
+	ruralParts := partition(lat.cells, lat.rural, ruralSeeds, rng)
 
 	streetIDs := make([]int64, len(streetDefs))
 	for k, s := range streetDefs {
@@ -103,17 +100,13 @@ func Build() *District {
 		rowM := coarseSize / urbanKY
 		kind, suffix := model.OrgCommunity, "社区"
 		if s.kind == model.OrgStreet {
-			nodes = urbanParts[slices.Index(urbanStreets(), k)]
+			nodes, urbanParts = urbanParts[0], urbanParts[1:]
 		} else {
-			nodes = ruralParts[slices.Index(ruralStreets(), k)]
+			nodes, ruralParts = ruralParts[0], ruralParts[1:]
 			rowM, kind, suffix = coarseSize, model.OrgVillage, "村"
 		}
 		n := min(s.communities, len(nodes))
-		w := make([]float64, n)
-		for i := range w {
-			w[i] = 1
-		}
-		parts := partition(lat.cells, nodes, spreadSeeds(lat.cells, nodes, n), w, rng)
+		parts := partition(lat.cells, nodes, spreadSeeds(lat.cells, nodes, n), rng)
 		// Number the communities in reading order of their centres.
 		centres := make([]cell, len(parts))
 		for i, part := range parts {
@@ -164,21 +157,6 @@ func Build() *District {
 	d.Categories = buildCategories(deptIDs)
 	d.Users = buildUsers(d, root, streetIDs, deptIDs)
 	return d
-}
-
-// urbanStreets and ruralStreets list the indices into streetDefs of the
-// streets (街道) and of the townships, in order.
-func urbanStreets() []int { return streetIndices(model.OrgStreet) }
-func ruralStreets() []int { return streetIndices(model.OrgTownship) }
-
-func streetIndices(kind model.OrgKind) []int {
-	var out []int
-	for k, s := range streetDefs {
-		if s.kind == kind {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func buildCategories(deptIDs map[string]int64) []model.Category {

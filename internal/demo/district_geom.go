@@ -276,10 +276,10 @@ func ringArea(ring []pt) float64 {
 }
 
 // partition splits the connected node set nodes of cells into len(seeds)
-// contiguous regions: the least-filled region (size/weight) takes one more
+// contiguous regions: the smallest region that can grow takes one more
 // adjacent node per turn, preferring nodes near its seed. Regions are
 // returned in seed order; each lists its nodes in the order taken.
-func partition(cells []cell, nodes, seeds []int, weights []float64, rng *rand.Rand) [][]int {
+func partition(cells []cell, nodes, seeds []int, rng *rand.Rand) [][]int {
 	state := make([]int, len(cells)) // -2 outside, -1 free, else region
 	for i := range state {
 		state[i] = -2
@@ -311,15 +311,14 @@ func partition(cells []cell, nodes, seeds []int, weights []float64, rng *rand.Ra
 		return out
 	}
 	for left := len(nodes) - len(seeds); left > 0; left-- {
-		best, bestFill := -1, 0.0
+		best := -1
 		var cand []int
 		for r := range regions {
-			f := frontier(r)
-			if len(f) == 0 {
+			if best >= 0 && len(regions[r]) >= len(regions[best]) {
 				continue
 			}
-			if fill := float64(len(regions[r])) / weights[r]; best < 0 || fill < bestFill {
-				best, bestFill, cand = r, fill, f
+			if f := frontier(r); len(f) > 0 {
+				best, cand = r, f
 			}
 		}
 		if best < 0 {

@@ -73,18 +73,18 @@ func TestInversesAgainstOneStepReferences(t *testing.T) {
 	if bl, bn := gcjToBD(lat, lng); math.Abs(bl-39.915) > 1e-12 || math.Abs(bn-116.404) > 1e-12 {
 		t.Errorf("bd→gcj→bd = (%.15f, %.15f)", bl, bn)
 	}
-	// eviltransform bd2wgs test pairs (bd09 → wgs84, one-step inverses).
-	for _, c := range [][4]float64{
-		{29.199786, 120.019809, 29.196131605295484, 120.00877901149691},
-		{29.210504, 120.036455, 29.206795749156136, 120.0253853970846},
-	} {
-		lat, lng := ToWGS84(c[0], c[1], BD09)
-		if math.Abs(lat-c[2]) > 3e-5 || math.Abs(lng-c[3]) > 3e-5 {
-			t.Errorf("bd→wgs(%v, %v) = (%.10f, %.10f), reference (%v, %v)", c[0], c[1], lat, lng, c[2], c[3])
-		}
-		if bl, bn := FromWGS84(lat, lng, BD09); math.Abs(bl-c[0]) > 1e-11 || math.Abs(bn-c[1]) > 1e-11 {
-			t.Errorf("bd→wgs→bd(%v, %v) = (%.15f, %.15f)", c[0], c[1], bl, bn)
-		}
+	// Same input through the composite conversions, values as published by
+	// test suites built on coordtransform: gcj02tobd09(wgs84togcj02(·)) and
+	// the one-step bd09 → wgs84.
+	if bl, bn := FromWGS84(39.915, 116.404, BD09); math.Abs(bl-39.922699552216216) > 1e-12 || math.Abs(bn-116.41662724378733) > 1e-12 {
+		t.Errorf("wgs→bd = (%.15f, %.15f)", bl, bn)
+	}
+	lat, lng = ToWGS84(39.915, 116.404, BD09)
+	if math.Abs(lat-39.907253214522164) > 3e-5 || math.Abs(lng-116.3913836995125) > 3e-5 {
+		t.Errorf("bd→wgs (%.10f, %.10f) too far from the one-step reference", lat, lng)
+	}
+	if bl, bn := FromWGS84(lat, lng, BD09); math.Abs(bl-39.915) > 1e-11 || math.Abs(bn-116.404) > 1e-11 {
+		t.Errorf("bd→wgs→bd = (%.15f, %.15f)", bl, bn)
 	}
 }
 
