@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/auth"
@@ -67,33 +66,19 @@ func Load(ctx context.Context, st store.Store, opt Options) (int, error) {
 	return len(cases), nil
 }
 
-// createUsers hashes the demo password per user (each with its own salt)
-// on two goroutines, then stores the accounts.
+// createUsers stores the demo accounts. They share one hash: the demo
+// password is public, so per-account salts would protect nothing and cost
+// a second of argon2 at every demo start.
 func createUsers(ctx context.Context, st store.Store, demo []DemoUser, password string) ([]model.User, error) {
+	h, err := auth.HashPassword(password, auth.DefaultParams)
+	if err != nil {
+		return nil, err
+	}
 	users := make([]model.User, len(demo))
-	errs := make([]error, len(demo))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range 2 {
-		wg.Go(func() {
-			for i := range next {
-				h, err := auth.HashPassword(password, auth.DefaultParams)
-				u := demo[i]
-				users[i], errs[i] = model.User{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID, PasswordHash: h}, err
-			}
-		})
-	}
-	for i := range demo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i := range users {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
+	for i, u := range demo {
+		users[i] = model.User{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID, PasswordHash: h}
 		if err := st.CreateUser(ctx, &users[i]); err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", users[i].Username, err)
+			return nil, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
 	}
 	return users, nil

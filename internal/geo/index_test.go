@@ -558,3 +558,32 @@ func BenchmarkBuild10k(b *testing.B) {
 		NewIndex(fs)
 	}
 }
+
+// Two triangles sharing the edge (-12,-12)–(24,24), queried on a 64×64
+// grid of ulp-spaced points around (0.5,0.5), where naive float
+// orientation is wrong for many inputs: the exact predicate must keep
+// every point in exactly one triangle, matching the rational oracle.
+func TestSharedDiagonalUlpGrid(t *testing.T) {
+	fs := []Feature{
+		{ID: 1, Geom: orb.MultiPolygon{{orb.Ring{{-12, -12}, {24, 24}, {-12, 24}, {-12, -12}}}}}, // above-left
+		{ID: 2, Geom: orb.MultiPolygon{{orb.Ring{{-12, -12}, {24, -12}, {24, 24}, {-12, -12}}}}}, // below-right
+	}
+	ix := NewIndex(fs)
+	ulp := math.Nextafter(0.5, 1) - 0.5
+	for i := range 64 {
+		for j := range 64 {
+			x, y := 0.5+float64(i-32)*ulp, 0.5+float64(j-32)*ulp
+			n := 0
+			for fi := range fs {
+				if ix.contains(fi, x, y) {
+					n++
+				}
+			}
+			id, ok := ix.Locate(y, x)
+			wid, wok := oracleLocate(fs, y, x)
+			if n != 1 || id != wid || ok != wok {
+				t.Fatalf("(%v,%v): in %d, Locate (%d,%v), oracle (%d,%v)", x, y, n, id, ok, wid, wok)
+			}
+		}
+	}
+}

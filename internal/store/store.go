@@ -23,6 +23,9 @@ var (
 // transaction: a case and its first timeline entry, an action's update and
 // its entry, are committed together or not at all.
 type Store interface {
+	// Feature stores: each feature's methods are declared in its own file
+	// of this package and embedded here.
+
 	Close() error
 	// Dialect names the backing database ("sqlite", "postgres").
 	Dialect() string

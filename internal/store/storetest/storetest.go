@@ -1,0 +1,423 @@
+// Package storetest is the one test suite every store.Store implementation
+// must pass. Each implementation's tests call Run with a function that opens
+// a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
+)
+
+// Opener returns a fresh, empty, migrated store.
+type Opener func(t testing.TB) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"Reference", testReference},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"CreateAndRead", testCreateAndRead},
+		{"Idempotency", testIdempotency},
+		{"OptimisticUpdate", testOptimisticUpdate},
+		{"ConcurrentUpdate", testConcurrentUpdate},
+		{"ListAndPage", testListAndPage},
+		{"Import", testImport},
+		{"Attachments", testAttachments},
+		{"Settings", testSettings},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := open(t)
+			tc.fn(t, st)
+		})
+	}
+}
+
+// Fixture is a small district: root, one street, one community, one grid,
+// one department and two categories.
+func Fixture() store.Reference {
+	return store.Reference{
+		Org: []model.OrgUnit{
+			{ID: 1, Kind: model.OrgDistrict, Code: "431302", Name: "娄星区"},
+			{ID: 2, ParentID: 1, Kind: model.OrgStreet, Code: "001", Name: "乐坪街道"},
+			{ID: 3, ParentID: 2, Kind: model.OrgCommunity, Code: "001", Name: "新星社区"},
+			{ID: 4, ParentID: 3, Kind: model.OrgGrid, Code: "43130200100101", Name: "新星社区第01网格"},
+			{ID: 5, ParentID: 1, Kind: model.OrgDepartment, Code: "D01", Name: "区城市管理局"},
+		},
+		Grids: []model.Grid{{OrgID: 4, Code: model.GridCode{Admin: "431302", Street: "001", Community: "001", Seq: "01"}, Name: "新星社区第01网格",
+			CommunityID: 3, StreetID: 2, Geometry: `{"type":"Polygon","coordinates":[[[111.98,27.73],[111.99,27.73],[111.99,27.74],[111.98,27.74],[111.98,27.73]]]}`, AreaM2: 1e6}},
+		Categories: []model.Category{
+			{ID: 1, Code: "01", Kind: model.CategoryComponent, Name: "公用设施", CaseType: "city_case", Deadline: model.DeadlineRule{Kind: model.DeadlineWorkingDays, Amount: 7}, Public: true},
+			{ID: 2, ParentID: 1, Code: "0101", Kind: model.CategoryComponent, Name: "上水井盖", NameEn: "Water manhole cover", CaseType: "city_case", DefaultUnitID: 5, Deadline: model.DeadlineRule{Kind: model.DeadlineWorkingDays, Amount: 3}, Public: true},
+		},
+		Rules: []model.RoutingRule{{ID: 1, CategoryID: 2, AreaID: 2, UnitID: 5}},
+	}
+}
+
+// NewCase returns a valid case in the fixture district, created at t0.
+func NewCase(i int, t0 time.Time) (model.Case, model.Event) {
+	c := model.Case{
+		Receipt: fmt.Sprintf("R%011d", i), Type: "city_case", DefVersion: 1, Channel: model.ChannelApp, CategoryID: 2,
+		Description: fmt.Sprintf("井盖缺失 %d", i), Lat: 27.735, Lng: 111.985, Address: "乐坪大道1号",
+		GridID: 4, CommunityID: 3, StreetID: 2, UnitID: 5, Routing: "category",
+		Reporter: model.Reporter{Name: "张三", Phone: "13800000000"}, Status: model.StateReported, Version: 1,
+		CreatedAt: t0, UpdatedAt: t0,
+	}
+	return c, model.Event{At: t0, ActorName: "群众", Role: model.RoleCitizen, Action: "create", ToState: model.StateReported}
+}
+
+func ctx() context.Context { return context.Background() }
+
+// loaded returns st with the fixture loaded.
+func loaded(t *testing.T, st store.Store) store.Store {
+	t.Helper()
+	if err := st.LoadReference(ctx(), Fixture()); err != nil {
+		t.Fatalf("LoadReference: %v", err)
+	}
+	return st
+}
+
+func testReference(t *testing.T, st store.Store) {
+	if empty, err := st.Empty(ctx()); err != nil || !empty {
+		t.Fatalf("fresh store Empty = %v, %v", empty, err)
+	}
+	loaded(t, st)
+	if empty, _ := st.Empty(ctx()); empty {
+		t.Fatal("Empty after load")
+	}
+	f := Fixture()
+	orgs, err := st.ListOrgUnits(ctx())
+	if err != nil || len(orgs) != len(f.Org) || orgs[3] != f.Org[3] {
+		t.Fatalf("ListOrgUnits = %v, %v", orgs, err)
+	}
+	grids, err := st.ListGrids(ctx())
+	if err != nil || len(grids) != 1 || grids[0] != f.Grids[0] {
+		t.Fatalf("ListGrids = %+v, %v", grids, err)
+	}
+	cats, err := st.ListCategories(ctx())
+	if err != nil || len(cats) != 2 || cats[1] != f.Categories[1] {
+		t.Fatalf("ListCategories = %+v, %v", cats, err)
+	}
+	rules, err := st.ListRoutingRules(ctx())
+	if err != nil || len(rules) != 1 || rules[0] != f.Rules[0] {
+		t.Fatalf("ListRoutingRules = %+v, %v", rules, err)
+	}
+	// A reference load is one transaction: a bad row leaves nothing behind.
+	bad := store.Reference{Org: []model.OrgUnit{{ID: 10, Kind: model.OrgDepartment, Code: "D9", Name: "新单位"}, {ID: 11, ParentID: 999, Kind: model.OrgStreet, Code: "9", Name: "x"}}}
+	if err := st.LoadReference(ctx(), bad); err == nil {
+		t.Fatal("LoadReference accepted a unit whose parent does not exist")
+	}
+	if orgs, _ := st.ListOrgUnits(ctx()); len(orgs) != len(f.Org) {
+		t.Fatalf("failed load left %d units, want %d", len(orgs), len(f.Org))
+	}
+}
+
+func testUsers(t *testing.T, st store.Store) {
+	loaded(t, st)
+	u := model.User{Username: "operator1", DisplayName: "坐席一", Role: model.RoleOperator, OrgID: 1, PasswordHash: "h1", CreatedAt: time.UnixMilli(1_700_000_000_000)}
+	if err := st.CreateUser(ctx(), &u); err != nil || u.ID == 0 {
+		t.Fatalf("CreateUser: %v id %d", err, u.ID)
+	}
+	dup := u
+	if err := st.CreateUser(ctx(), &dup); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+	got, err := st.UserByUsername(ctx(), "operator1")
+	if err != nil || got != u {
+		t.Fatalf("UserByUsername = %+v, %v; want %+v", got, err, u)
+	}
+	if got, err := st.UserByID(ctx(), u.ID); err != nil || got.Username != "operator1" {
+		t.Fatalf("UserByID = %+v, %v", got, err)
+	}
+	if _, err := st.UserByUsername(ctx(), "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if err := st.SetPassword(ctx(), u.ID, "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.UserByID(ctx(), u.ID); got.PasswordHash != "h2" {
+		t.Fatal("SetPassword did not change the hash")
+	}
+	if err := st.SetPassword(ctx(), 9999, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SetPassword on missing user: %v", err)
+	}
+	if users, _ := st.ListUsers(ctx()); len(users) != 1 {
+		t.Fatalf("ListUsers = %d users", len(users))
+	}
+}
+
+func testSessions(t *testing.T, st store.Store) {
+	loaded(t, st)
+	u := model.User{Username: "u", Role: model.RoleUnit, OrgID: 5, PasswordHash: "h"}
+	st.CreateUser(ctx(), &u)
+	now := time.UnixMilli(1_700_000_000_000)
+	s := model.Session{TokenHash: "abc", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := st.CreateSession(ctx(), s); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.SessionByHash(ctx(), "abc", now.Add(time.Minute)); err != nil || got != s {
+		t.Fatalf("SessionByHash = %+v, %v", got, err)
+	}
+	if _, err := st.SessionByHash(ctx(), "abc", now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired session: %v", err)
+	}
+	st.DeleteSession(ctx(), "abc")
+	if _, err := st.SessionByHash(ctx(), "abc", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted session: %v", err)
+	}
+}
+
+func testCreateAndRead(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_123)
+	c, ev := NewCase(1, t0)
+	if err := st.CreateCase(ctx(), &c, &ev, ""); err != nil || c.ID == 0 || ev.ID == 0 || ev.CaseID != c.ID || ev.Seq != 1 {
+		t.Fatalf("CreateCase: %v case %d event %+v", err, c.ID, ev)
+	}
+	got, err := st.Case(ctx(), c.ID)
+	if err != nil || got != c {
+		t.Fatalf("Case = %+v, %v\nwant %+v", got, err, c)
+	}
+	if got, err := st.CaseByReceipt(ctx(), c.Receipt); err != nil || got.ID != c.ID {
+		t.Fatalf("CaseByReceipt = %v, %v", got.ID, err)
+	}
+	if _, err := st.Case(ctx(), 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing case: %v", err)
+	}
+	tl, err := st.Timeline(ctx(), c.ID)
+	if err != nil || len(tl) != 1 || tl[0].Action != "create" || !tl[0].At.Equal(t0) {
+		t.Fatalf("Timeline = %+v, %v", tl, err)
+	}
+	// A case and its first event are one transaction: a bad event (unknown
+	// attachment) leaves no case behind.
+	c2, ev2 := NewCase(2, t0)
+	ev2.Attachments = []string{"no-such-attachment"}
+	if err := st.CreateCase(ctx(), &c2, &ev2, ""); err == nil {
+		t.Fatal("CreateCase accepted an event naming a missing attachment")
+	}
+	if _, err := st.CaseByReceipt(ctx(), c2.Receipt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("half-written case left behind: %v", err)
+	}
+	// A taken receipt code is refused.
+	c3, ev3 := NewCase(1, t0)
+	if err := st.CreateCase(ctx(), &c3, &ev3, ""); err == nil {
+		t.Fatal("duplicate receipt accepted")
+	}
+}
+
+func testIdempotency(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	c, ev := NewCase(1, t0)
+	if err := st.CreateCase(ctx(), &c, &ev, "key-1"); err != nil {
+		t.Fatal(err)
+	}
+	again, ev2 := NewCase(2, t0)
+	if err := st.CreateCase(ctx(), &again, &ev2, "key-1"); !errors.Is(err, store.ErrConflict) || again.ID != c.ID {
+		t.Fatalf("same key: err %v id %d, want ErrConflict with id %d", err, again.ID, c.ID)
+	}
+	if id, err := st.CaseIDByIdempotencyKey(ctx(), "key-1"); err != nil || id != c.ID {
+		t.Fatalf("CaseIDByIdempotencyKey = %d, %v", id, err)
+	}
+	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 1 {
+		t.Fatalf("%d cases after a replayed create, want 1", n)
+	}
+}
+
+func testOptimisticUpdate(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	c, ev := NewCase(1, t0)
+	st.CreateCase(ctx(), &c, &ev, "")
+	next := c
+	next.Status, next.Version, next.UpdatedAt, next.DueAt = model.StateRegistered, 2, t0.Add(time.Hour), t0.Add(72*time.Hour)
+	e := model.Event{At: next.UpdatedAt, ActorID: 0, ActorName: "坐席", Role: model.RoleOperator, Action: "accept", FromState: model.StateReported, ToState: model.StateRegistered, Note: "立案"}
+	if err := st.UpdateCase(ctx(), &next, 1, &e); err != nil || e.Seq != 2 {
+		t.Fatalf("UpdateCase: %v seq %d", err, e.Seq)
+	}
+	if got, _ := st.Case(ctx(), c.ID); got != next {
+		t.Fatalf("after update %+v\nwant %+v", got, next)
+	}
+	stale := c
+	stale.Status, stale.Version = model.StateRejected, 2
+	e2 := model.Event{At: t0, ActorName: "x", Role: model.RoleOperator, Action: "reject", ToState: model.StateRejected}
+	if err := st.UpdateCase(ctx(), &stale, 1, &e2); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale update: %v", err)
+	}
+	missing := c
+	missing.ID = 999999
+	if err := st.UpdateCase(ctx(), &missing, 1, &e2); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update of a missing case: %v", err)
+	}
+	if tl, _ := st.Timeline(ctx(), c.ID); len(tl) != 2 || tl[1].Note != "立案" {
+		t.Fatalf("timeline after a refused update = %+v", tl)
+	}
+}
+
+// testConcurrentUpdate races writers on one version: exactly one wins.
+func testConcurrentUpdate(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	c, ev := NewCase(1, t0)
+	st.CreateCase(ctx(), &c, &ev, "")
+	var wins, conflicts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			next := c
+			next.Status, next.Version, next.Description = model.StateRegistered, 2, fmt.Sprint("writer ", i)
+			e := model.Event{At: t0, ActorName: "w", Role: model.RoleOperator, Action: "accept", FromState: model.StateReported, ToState: model.StateRegistered}
+			switch err := st.UpdateCase(ctx(), &next, 1, &e); {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, store.ErrConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("writer %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != 7 {
+		t.Fatalf("wins %d conflicts %d, want 1 and 7", wins.Load(), conflicts.Load())
+	}
+	if tl, _ := st.Timeline(ctx(), c.ID); len(tl) != 2 {
+		t.Fatalf("timeline has %d entries, want 2", len(tl))
+	}
+}
+
+func testListAndPage(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	for i := 1; i <= 25; i++ {
+		c, ev := NewCase(i, t0.Add(time.Duration(i)*time.Minute))
+		if i%5 == 0 {
+			c.Status, c.UnitID = model.StateDispatched, 0
+		}
+		if err := st.CreateCase(ctx(), &c, &ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []int64
+	f := model.CaseFilter{Limit: 7}
+	for {
+		page, err := st.ListCases(ctx(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page {
+			if len(seen) > 0 && c.ID >= seen[len(seen)-1] {
+				t.Fatalf("not newest first: %d after %d", c.ID, seen[len(seen)-1])
+			}
+			seen = append(seen, c.ID)
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		f.AfterID = page[len(page)-1].ID
+	}
+	if len(seen) != 25 {
+		t.Fatalf("paged through %d cases, want 25", len(seen))
+	}
+	for _, tc := range []struct {
+		f    model.CaseFilter
+		want int
+	}{
+		{model.CaseFilter{Status: []model.State{model.StateDispatched}}, 5},
+		{model.CaseFilter{Status: []model.State{model.StateDispatched, model.StateReported}}, 25},
+		{model.CaseFilter{UnitID: 5}, 20},
+		{model.CaseFilter{UnitID: 5, Status: []model.State{model.StateDispatched}}, 0},
+		{model.CaseFilter{StreetID: 2, GridID: 4, Type: "city_case"}, 25},
+		{model.CaseFilter{Type: "clue"}, 0},
+	} {
+		n, err := st.CountCases(ctx(), tc.f)
+		list, _ := st.ListCases(ctx(), model.CaseFilter{Status: tc.f.Status, UnitID: tc.f.UnitID, StreetID: tc.f.StreetID, GridID: tc.f.GridID, Type: tc.f.Type, Limit: 100})
+		if err != nil || n != tc.want || len(list) != tc.want {
+			t.Errorf("filter %+v: count %d list %d, want %d (%v)", tc.f, n, len(list), tc.want, err)
+		}
+	}
+}
+
+func testImport(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_740_000_000_000)
+	var batch []store.CaseWithTimeline
+	for i := 1; i <= 10; i++ {
+		c, ev := NewCase(i, t0)
+		c.Status, c.Version, c.ClosedAt = model.StateClosed, 2, t0.Add(time.Hour)
+		ev.Seq = 1
+		closeEv := model.Event{Seq: 2, At: t0.Add(time.Hour), ActorName: "监督员", Role: model.RoleSupervisor, Action: "verify", FromState: model.StateReported, ToState: model.StateClosed, Result: "pass"}
+		batch = append(batch, store.CaseWithTimeline{Case: c, Events: []model.Event{ev, closeEv}})
+	}
+	if err := st.ImportCases(ctx(), batch); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.CountCases(ctx(), model.CaseFilter{Status: []model.State{model.StateClosed}}); n != 10 {
+		t.Fatalf("%d closed cases imported, want 10", n)
+	}
+	if tl, _ := st.Timeline(ctx(), batch[3].Case.ID); len(tl) != 2 || tl[1].Result != "pass" {
+		t.Fatalf("imported timeline = %+v", tl)
+	}
+	// A batch with one bad case imports nothing.
+	c, ev := NewCase(1, t0) // receipt already taken
+	ok, ev2 := NewCase(50, t0)
+	err := st.ImportCases(ctx(), []store.CaseWithTimeline{{Case: ok, Events: []model.Event{ev2}}, {Case: c, Events: []model.Event{ev}}})
+	if err == nil {
+		t.Fatal("import with a duplicate receipt succeeded")
+	}
+	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 10 {
+		t.Fatalf("failed import left %d cases, want 10", n)
+	}
+}
+
+func testAttachments(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	a := model.Attachment{ID: "ab" + fmt.Sprintf("%062d", 1), Mime: "image/png", Size: 120, Name: "after.png", CreatedAt: t0}
+	if err := st.PutAttachment(ctx(), a); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutAttachment(ctx(), a); err != nil {
+		t.Fatalf("the same content twice: %v", err)
+	}
+	if got, err := st.Attachment(ctx(), a.ID); err != nil || got != a {
+		t.Fatalf("Attachment = %+v, %v", got, err)
+	}
+	if _, err := st.Attachment(ctx(), "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing attachment: %v", err)
+	}
+	c, ev := NewCase(1, t0)
+	ev.Attachments = []string{a.ID}
+	if err := st.CreateCase(ctx(), &c, &ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := st.CaseAttachments(ctx(), c.ID); err != nil || len(ids) != 1 || ids[0] != a.ID {
+		t.Fatalf("CaseAttachments = %v, %v", ids, err)
+	}
+	if tl, _ := st.Timeline(ctx(), c.ID); len(tl[0].Attachments) != 1 {
+		t.Fatalf("event attachments = %v", tl[0].Attachments)
+	}
+}
+
+func testSettings(t *testing.T, st store.Store) {
+	if _, err := st.Setting(ctx(), "k"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing setting: %v", err)
+	}
+	st.SetSetting(ctx(), "k", "一")
+	st.SetSetting(ctx(), "k", "二")
+	if v, err := st.Setting(ctx(), "k"); err != nil || v != "二" {
+		t.Fatalf("Setting = %q, %v", v, err)
+	}
+}
