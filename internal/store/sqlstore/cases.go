@@ -67,15 +67,14 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) erro
 
 // CreateCase inserts the case and its first event in one transaction.
 func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if idemKey != "" {
-			var id int64
-			err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM cases WHERE idem_key = ?`), idemKey).Scan(&id)
+			id, err := db.caseIDByKey(ctx, tx, idemKey)
 			if err == nil {
 				c.ID = id
 				return store.ErrConflict
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
+			if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}
@@ -85,13 +84,28 @@ func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, id
 		ev.CaseID, ev.Seq = c.ID, c.Version
 		return db.insertEvent(ctx, tx, ev)
 	})
+	// Two nodes racing on one key: the loser's insert hits the unique
+	// index; answer as if it had found the winner's case.
+	if err != nil && idemKey != "" && isUnique(err) {
+		if id, lerr := db.caseIDByKey(ctx, db.w, idemKey); lerr == nil {
+			c.ID = id
+			return store.ErrConflict
+		}
+	}
+	return err
+}
+
+func (db *DB) caseIDByKey(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, key string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, db.q(`SELECT id FROM cases WHERE idem_key = ?`), key).Scan(&id)
+	return id, notFound(err)
 }
 
 // CaseIDByIdempotencyKey finds the case created with key, or ErrNotFound.
 func (db *DB) CaseIDByIdempotencyKey(ctx context.Context, key string) (int64, error) {
-	var id int64
-	err := db.r.QueryRowContext(ctx, db.q(`SELECT id FROM cases WHERE idem_key = ?`), key).Scan(&id)
-	return id, notFound(err)
+	return db.caseIDByKey(ctx, db.r, key)
 }
 
 // UpdateCase writes c and appends ev when nobody changed the case since

@@ -36,7 +36,7 @@ func (db *DB) LoadReference(ctx context.Context, ref store.Reference) error {
 				return err
 			}
 		}
-		return nil
+		return db.resetSequences(ctx, tx, "org_units", "categories", "routing_rules")
 	})
 }
 

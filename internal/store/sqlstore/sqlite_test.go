@@ -3,7 +3,9 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +77,32 @@ func BenchmarkCreateCase(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
 		})
+	}
+}
+
+// TestMigrationsPaired keeps the two dialects' schemas in step: every
+// migration version exists for both SQLite and PostgreSQL.
+func TestMigrationsPaired(t *testing.T) {
+	versions := func(dialect string) map[string]bool {
+		entries, err := os.ReadDir(filepath.Join("migrations", dialect))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, e := range entries {
+			out[strings.SplitN(e.Name(), "_", 2)[0]] = true
+		}
+		return out
+	}
+	lite, pg := versions("sqlite"), versions("postgres")
+	for v := range lite {
+		if !pg[v] {
+			t.Errorf("migration %s exists for SQLite but not PostgreSQL", v)
+		}
+	}
+	for v := range pg {
+		if !lite[v] {
+			t.Errorf("migration %s exists for PostgreSQL but not SQLite", v)
+		}
 	}
 }

@@ -39,6 +39,9 @@ func (db *DB) CreateUser(ctx context.Context, u *model.User) error {
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO users (username, display_name, role, org_id, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			u.Username, u.DisplayName, string(u.Role), u.OrgID, u.PasswordHash, boolInt(u.Disabled), ms(u.CreatedAt)).Scan(&u.ID)
 	})
+	if isUnique(err) {
+		return store.ErrConflict
+	}
 	return err
 }
 
