@@ -45,7 +45,8 @@ func main() {
 const usage = `yiwang 一网统管 — case handling for county governments
 
 usage:
-  yiwang serve [--demo] [--addr ADDR] [--data DIR]   start the server (--demo loads the demo district into an empty DIR)
+  yiwang serve [--demo] [--addr ADDR] [--data DIR] [--db postgres://…]
+                                                     start the server (--demo loads the demo district into an empty store)
   yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
@@ -123,6 +124,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("YIWANG_ADDR", "127.0.0.1:8080"), "listen address (YIWANG_ADDR)")
 	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL postgres://… for several nodes; empty: embedded SQLite in --data (YIWANG_DB)")
 	demoMode := fs.Bool("demo", envBool("YIWANG_DEMO"), "demo mode: load the demo district into an empty data dir (YIWANG_DEMO)")
 	demoPw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts, demo mode only (YIWANG_DEMO_PASSWORD)")
 	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
@@ -139,7 +141,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demoMode {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log})
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log})
 	if err != nil {
 		return err
 	}

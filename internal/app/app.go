@@ -34,6 +34,9 @@ type Config struct {
 	DemoPassword string
 	// DemoCases is how many historical cases the demo generates.
 	DemoCases int
+	// DatabaseURL selects PostgreSQL (postgres://…); empty means the
+	// embedded SQLite file in DataDir.
+	DatabaseURL string
 	// SQLiteSync is FULL (default) or NORMAL.
 	SQLiteSync string
 	Log        *slog.Logger
@@ -65,7 +68,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DBFile), sqlstore.SQLiteOptions{Synchronous: cfg.SQLiteSync})
+	var st *sqlstore.DB
+	var err error
+	if cfg.DatabaseURL != "" {
+		st, err = sqlstore.OpenPostgres(ctx, cfg.DatabaseURL)
+	} else {
+		st, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, DBFile), sqlstore.SQLiteOptions{Synchronous: cfg.SQLiteSync})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,17 +104,23 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		return nil, err
 	}
 	if cfg.Demo {
-		empty, err := st.Empty(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if empty {
+		// Several nodes may start together on one database: the check and
+		// the load run under one exclusive lock, so the demo loads once.
+		err := st.Exclusive(ctx, "demo-load", func(ctx context.Context) error {
+			empty, err := st.Empty(ctx)
+			if err != nil || !empty {
+				return err
+			}
 			start := time.Now()
 			n, err := demo.Load(ctx, st, demo.Options{Password: cfg.DemoPassword, Cases: cfg.DemoCases, Now: cfg.Now(), Workflows: wf, Calendar: cal, Log: cfg.Log})
 			if err != nil {
-				return nil, fmt.Errorf("load demo district: %w", err)
+				return fmt.Errorf("load demo district: %w", err)
 			}
 			cfg.Log.Info("demo district loaded", "cases", n, "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	svc, err := service.New(ctx, service.Deps{

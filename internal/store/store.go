@@ -31,6 +31,9 @@ type Store interface {
 	Dialect() string
 	// Ping checks the database answers and its schema is current.
 	Ping(ctx context.Context) error
+	// Exclusive runs fn while holding a lock named name that every node
+	// sharing the database respects (one-time set-up such as the demo load).
+	Exclusive(ctx context.Context, name string, fn func(context.Context) error) error
 
 	// Reference data, loaded together in one transaction (demo, imports).
 	LoadReference(ctx context.Context, ref Reference) error

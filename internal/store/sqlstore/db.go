@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -27,8 +28,9 @@ var migrations embed.FS
 // DB is a store.Store over SQL. Writes go through w, reads through r; for
 // SQLite w is a single connection so writers queue in Go, not on the lock.
 type DB struct {
-	r, w    *sql.DB
-	dialect string
+	r, w      *sql.DB
+	dialect   string
+	exclusive sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)

@@ -79,3 +79,23 @@ func isUnique(err error) bool {
 	}
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// Exclusive runs fn under a lock shared by every node on the database:
+// a PostgreSQL advisory lock, or for SQLite (one node) the process itself.
+func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Context) error) error {
+	if db.dialect != "postgres" {
+		db.exclusive.Lock()
+		defer db.exclusive.Unlock()
+		return fn(ctx)
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name)
+	return fn(ctx)
+}
