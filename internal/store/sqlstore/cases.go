@@ -82,7 +82,10 @@ func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, id
 			return err
 		}
 		ev.CaseID, ev.Seq = c.ID, c.Version
-		return db.insertEvent(ctx, tx, ev)
+		if err := db.insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		return db.enqueue(ctx, tx, ev)
 	})
 	// Two nodes racing on one key: the loser's insert hits the unique
 	// index; answer as if it had found the winner's case.
@@ -127,7 +130,10 @@ func (db *DB) UpdateCase(ctx context.Context, c *model.Case, expectVersion int, 
 			return store.ErrConflict
 		}
 		ev.CaseID, ev.Seq = c.ID, c.Version
-		return db.insertEvent(ctx, tx, ev)
+		if err := db.insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		return db.enqueue(ctx, tx, ev)
 	})
 }
 

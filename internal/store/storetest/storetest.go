@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Import", testImport},
 		{"Attachments", testAttachments},
 		{"Settings", testSettings},
+		{"Outbox", testOutbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -419,5 +420,65 @@ func testSettings(t *testing.T, st store.Store) {
 	st.SetSetting(ctx(), "k", "二")
 	if v, err := st.Setting(ctx(), "k"); err != nil || v != "二" {
 		t.Fatalf("Setting = %q, %v", v, err)
+	}
+}
+
+func testOutbox(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	var ids []int64
+	for i := 1; i <= 3; i++ {
+		c, ev := NewCase(i, t0.Add(time.Duration(i)*time.Second))
+		if err := st.CreateCase(ctx(), &c, &ev, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID)
+		if i == 2 {
+			next := c
+			next.Status, next.Version = model.StateRegistered, 2
+			e := model.Event{At: t0.Add(time.Minute), ActorName: "坐席", Role: model.RoleOperator, Action: "accept", FromState: model.StateReported, ToState: model.StateRegistered}
+			if err := st.UpdateCase(ctx(), &next, 1, &e); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, e.ID)
+		}
+	}
+	// Imported history is not news: it never enters the outbox.
+	old, oldEv := NewCase(99, t0)
+	st.ImportCases(ctx(), []store.CaseWithTimeline{{Case: old, Events: []model.Event{oldEv}}})
+
+	pending, err := st.PendingEvents(ctx(), "nats", 10)
+	if err != nil || len(pending) != 4 {
+		t.Fatalf("PendingEvents = %d, %v; want 4", len(pending), err)
+	}
+	for i, p := range pending {
+		if p.Event.ID != ids[i] || p.CaseType != "city_case" || p.Receipt == "" {
+			t.Fatalf("pending[%d] = %+v, want event %d", i, p, ids[i])
+		}
+	}
+	if pending[2].Event.Action != "accept" || pending[2].Status != model.StateRegistered {
+		t.Fatalf("pending[2] = %+v", pending[2])
+	}
+	if err := st.MarkDelivered(ctx(), "nats", ids[:2], t0); err != nil {
+		t.Fatal(err)
+	}
+	st.MarkDelivered(ctx(), "nats", ids[:1], t0) // twice is harmless
+	if p, _ := st.PendingEvents(ctx(), "nats", 10); len(p) != 2 || p[0].Event.ID != ids[2] {
+		t.Fatalf("after delivery: %+v", p)
+	}
+	if p, _ := st.PendingEvents(ctx(), "webhook", 10); len(p) != 4 {
+		t.Fatalf("another sink sees %d pending, want 4", len(p))
+	}
+	// Pruning keeps anything a sink still owes.
+	n, err := st.PruneOutbox(ctx(), []string{"nats", "webhook"}, t0.Add(time.Hour))
+	if err != nil || n != 0 {
+		t.Fatalf("prune with webhook behind: %d, %v", n, err)
+	}
+	n, err = st.PruneOutbox(ctx(), []string{"nats"}, t0.Add(time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("prune of delivered: %d, %v; want 2", n, err)
+	}
+	if p, _ := st.PendingEvents(ctx(), "nats", 10); len(p) != 2 {
+		t.Fatalf("prune removed pending events: %d left", len(p))
 	}
 }
