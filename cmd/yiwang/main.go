@@ -128,6 +128,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	demoMode := fs.Bool("demo", envBool("YIWANG_DEMO"), "demo mode: load the demo district into an empty data dir (YIWANG_DEMO)")
 	demoPw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts, demo mode only (YIWANG_DEMO_PASSWORD)")
 	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
+	natsURL := fs.String("nats", env("YIWANG_NATS", ""), "publish case events to NATS JetStream at this URL, e.g. nats://127.0.0.1:4222 (YIWANG_NATS)")
+	webhook := fs.String("webhook", env("YIWANG_WEBHOOK", ""), "POST case events to this URL, signed with YIWANG_WEBHOOK_SECRET (YIWANG_WEBHOOK)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -141,7 +143,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demoMode {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log})
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
+		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
 	}

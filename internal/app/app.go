@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/demo"
+	"github.com/yiwang-gov/yiwang/internal/events"
 	"github.com/yiwang-gov/yiwang/internal/httpapi"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -41,6 +43,11 @@ type Config struct {
 	SQLiteSync string
 	Log        *slog.Logger
 	Now        func() time.Time
+	// Events: NATSURL (nats://…) publishes case events to JetStream under
+	// NATSPrefix (default "yiwang"); WebhookURL posts them, signed with
+	// WebhookSecret.
+	NATSURL, NATSPrefix, NATSStream string
+	WebhookURL, WebhookSecret       string
 }
 
 // App is a running yiwang.
@@ -49,6 +56,13 @@ type App struct {
 	Store   store.Store
 	Service *service.Service
 	Handler http.Handler
+	// Publisher drains the event outbox; nil when no sink is configured.
+	Publisher *events.Publisher
+
+	bg      context.Context
+	stop    context.CancelFunc
+	workers sync.WaitGroup
+	closers []func()
 }
 
 // DBFile is the SQLite database's file name inside the data dir.
@@ -85,6 +99,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a, err := build(ctx, cfg, st)
 	if err != nil {
 		st.Close()
+		return nil, err
+	}
+	if err := a.startEvents(ctx); err != nil {
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -136,5 +154,47 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux)}, nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// startEvents connects the configured event sinks and starts the
+// publisher in the background.
+func (a *App) startEvents(ctx context.Context) error {
+	var sinks []events.Sink
+	if a.Config.NATSURL != "" {
+		ns, err := events.NewNATSSink(ctx, events.NATSOptions{URL: a.Config.NATSURL, Prefix: a.Config.NATSPrefix, Stream: a.Config.NATSStream})
+		if err != nil {
+			return err
+		}
+		a.closers = append(a.closers, ns.Close)
+		sinks = append(sinks, ns)
+	}
+	if a.Config.WebhookURL != "" {
+		sinks = append(sinks, events.NewWebhookSink(a.Config.WebhookURL, a.Config.WebhookSecret))
+	}
+	if len(sinks) == 0 {
+		return nil
+	}
+	a.Publisher = events.NewPublisher(a.Store, a.Config.Log, 0, sinks...)
+	a.Go(a.Publisher.Run)
+	return nil
+}
+
+// Go runs a background worker until the app closes.
+func (a *App) Go(fn func(context.Context)) {
+	if a.stop == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		a.stop = cancel
+		a.bg = ctx
+	}
+	a.workers.Go(func() { fn(a.bg) })
+}
+
+// Close stops the background workers and releases the store.
+func (a *App) Close() error {
+	if a.stop != nil {
+		a.stop()
+		a.workers.Wait()
+	}
+	for _, c := range a.closers {
+		c()
+	}
+	return a.Store.Close()
+}
