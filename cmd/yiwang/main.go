@@ -49,6 +49,7 @@ usage:
                                                      start the server (--demo loads the demo district into an empty store)
   yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir
   yiwang migrate --data DIR                          bring the database schema up to date
+  yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
   yiwang version
 `
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "migrate-store":
+		err = cmdMigrateStore(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -25,6 +25,7 @@ var (
 type Store interface {
 	// Feature stores: each feature's methods are declared in its own file
 	// of this package and embedded here.
+	InteropStore
 	OutboxStore
 
 	Close() error
