@@ -51,6 +51,7 @@ usage:
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
+  yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
   yiwang version
 `
 
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "migrate-store":
 		err = cmdMigrateStore(ctx, args[1:], stdout, stderr)
 	case "user":

@@ -27,6 +27,8 @@ type Store interface {
 	// of this package and embedded here.
 	InteropStore
 	OutboxStore
+	AuditStore
+	EngineStore
 
 	Close() error
 	// Dialect names the backing database ("sqlite", "postgres").

@@ -1,0 +1,18 @@
+package store
+
+import (
+	"context"
+
+	"github.com/yiwang-gov/yiwang/internal/audit"
+)
+
+// AuditStore keeps the hash-chained audit log.
+type AuditStore interface {
+	// AppendAudit seals e onto the chain (Seq, PrevHash, Hash set) and
+	// stores it, serialised across nodes.
+	AppendAudit(ctx context.Context, e *audit.Entry) error
+	// AuditEntries returns entries with seq > after, in order.
+	AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error)
+	// AuditHead returns the last seq and hash recorded.
+	AuditHead(ctx context.Context) (int64, string, error)
+}

@@ -1,0 +1,90 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/yiwang-gov/yiwang/internal/audit"
+)
+
+// AppendAudit seals and stores one entry. The head row is read with FOR
+// UPDATE on PostgreSQL, so appends from several nodes queue on it and the
+// chain stays a line; SQLite's single writer serialises them already.
+func (db *DB) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		q := `SELECT seq, hash FROM audit_head WHERE id = 1`
+		if db.dialect == "postgres" {
+			q += ` FOR UPDATE`
+		}
+		var seq int64
+		prev := audit.Genesis
+		err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev)
+		first := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !first {
+			return err
+		}
+		if first && db.dialect == "postgres" {
+			// Two nodes writing the very first entry: one insert wins, the
+			// other retries through the conflict.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT DO NOTHING`, audit.Genesis); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev); err != nil {
+				return err
+			}
+			first = false
+		}
+		sealed, err := audit.Seal(*e, seq, prev)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), sealed.Seq, ms(sealed.At), nullID(sealed.UserID), sealed.Username, sealed.Role, sealed.Action,
+			sealed.Target, sealed.Result, sealed.IP, sealed.Detail, sealed.Alg, sealed.PrevHash, sealed.Hash); err != nil {
+			return err
+		}
+		if first {
+			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), sealed.Seq, sealed.Hash)
+		} else {
+			_, err = tx.ExecContext(ctx, db.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), sealed.Seq, sealed.Hash)
+		}
+		if err == nil {
+			*e = sealed
+		}
+		return err
+	})
+}
+
+// AuditEntries returns up to limit entries after seq, in order.
+func (db *DB) AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash
+ FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		var at int64
+		var user sql.NullInt64
+		if err := rows.Scan(&e.Seq, &at, &user, &e.Username, &e.Role, &e.Action, &e.Target, &e.Result, &e.IP, &e.Detail, &e.Alg, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.At, e.UserID = fromMs(at), fromNullID(user)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AuditHead returns the recorded end of the chain (0 and the genesis when empty).
+func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	hash := audit.Genesis
+	err := db.r.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, audit.Genesis, nil
+	}
+	return seq, hash, err
+}
