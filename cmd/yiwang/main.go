@@ -52,6 +52,7 @@ usage:
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
+  yiwang loadtest --target URL --rate R --duration D --mix cases=3,read=1   bounded load on loopback
   yiwang version
 `
 
@@ -68,10 +69,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "loadtest":
+		err = cmdLoadtest(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "migrate-store":
 		err = cmdMigrateStore(ctx, args[1:], stdout, stderr)
+	case "apikey":
+		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
