@@ -51,6 +51,8 @@ usage:
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
+  yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
+  yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
   yiwang loadtest --target URL --rate R --duration D --mix cases=3,read=1   bounded load on loopback
   yiwang version
@@ -69,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = cmdRestore(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		err = cmdLoadtest(ctx, args[1:], stdout, stderr)
 	case "audit":
