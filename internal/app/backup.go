@@ -18,6 +18,9 @@ import (
 // Backup writes a data dir's consistent snapshot (database and attachment
 // files) to a .tar.gz at to, while the server may be running.
 func Backup(ctx context.Context, dataDir, to string) error {
+	if _, err := os.Stat(to); err == nil {
+		return fmt.Errorf("backup: %s already exists", to)
+	}
 	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(dataDir, DBFile), sqlstore.SQLiteOptions{})
 	if err != nil {
 		return err
