@@ -13,8 +13,9 @@ import (
 	"hash"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // Entry is one audited event.
@@ -37,31 +38,20 @@ type Entry struct {
 // Genesis is the previous hash of the first entry.
 var Genesis = strings.Repeat("0", 64)
 
-// Hasher makes the chain's hash function by name. SHA-256 is built in;
-// the 国密 option registers "sm3".
-type Hasher func() hash.Hash
+// hashers are the chain's hash functions by name: SHA-256, and SM3 for
+// deployments under the 国密 (commercial cryptography) rules.
+var hashers = map[string]func() hash.Hash{"sha256": sha256.New, "sm3": sm3.New}
 
-var (
-	mu      sync.RWMutex
-	hashers = map[string]Hasher{"sha256": sha256.New}
-)
-
-// Register adds a hash algorithm (e.g. SM3) under name.
-func Register(name string, h Hasher) {
-	mu.Lock()
-	defer mu.Unlock()
-	hashers[name] = h
-}
-
-func hasher(name string) (Hasher, error) {
-	mu.RLock()
-	defer mu.RUnlock()
+func hasher(name string) (func() hash.Hash, error) {
 	h, ok := hashers[name]
 	if !ok {
 		return nil, fmt.Errorf("audit: unknown hash algorithm %q", name)
 	}
 	return h, nil
 }
+
+// ValidAlg reports whether name is a supported chain hash.
+func ValidAlg(name string) bool { _, ok := hashers[name]; return ok }
 
 // Compute returns the entry's hash over its fields and PrevHash, with
 // unambiguous framing (length-prefixed fields).

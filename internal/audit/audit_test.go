@@ -76,6 +76,27 @@ func TestVerifyFindsTampering(t *testing.T) {
 	}
 }
 
+func TestSM3Chain(t *testing.T) {
+	m := &memSource{hash: Genesis}
+	for i := range 5 {
+		e, err := Seal(Entry{Alg: "sm3", At: time.UnixMilli(int64(i)), Action: "login", Result: "ok"}, m.head, m.hash)
+		if err != nil || len(e.Hash) != 64 {
+			t.Fatal(e.Hash, err)
+		}
+		m.entries = append(m.entries, e)
+		m.head, m.hash = e.Seq, e.Hash
+	}
+	if _, err := VerifyAll(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	// The same entry hashed with SHA-256 differs: the algorithm is bound in.
+	e := m.entries[0]
+	e.Alg = "sha256"
+	if h, _ := Compute(e); h == m.entries[0].Hash {
+		t.Fatal("SM3 and SHA-256 chains agree")
+	}
+}
+
 func TestUnknownAlgorithm(t *testing.T) {
 	if _, err := Seal(Entry{Alg: "md5"}, 0, Genesis); err == nil {
 		t.Fatal("unknown algorithm accepted")
