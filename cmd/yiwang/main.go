@@ -51,6 +51,7 @@ usage:
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
+  yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N])
   yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
   yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrateStore(ctx, args[1:], stdout, stderr)
 	case "apikey":
 		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
+	case "grids", "components", "addresses":
+		err = cmdGeo(ctx, args, stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -19,6 +19,7 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/events"
 	"github.com/yiwang-gov/yiwang/internal/httpapi"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
+	"github.com/yiwang-gov/yiwang/internal/open311"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/store"
 	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
@@ -48,6 +49,12 @@ type Config struct {
 	// WebhookSecret.
 	NATSURL, NATSPrefix, NATSStream string
 	WebhookURL, WebhookSecret       string
+	// TimerTick is how often deadline timers are checked (default 30s;
+	// negative: never, for tools that only open the store).
+	TimerTick time.Duration
+	// WarnShare is the elapsed share of a deadline at which a case turns
+	// yellow (default 0.8).
+	WarnShare float64
 }
 
 // App is a running yiwang.
@@ -105,6 +112,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	a.startTimers()
 	return a, nil
 }
 
@@ -143,6 +151,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	}
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filepath.Join(cfg.DataDir, "files"), Now: cfg.Now,
+		WarnShare: cfg.WarnShare,
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +159,14 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log})
 	api.Register(mux)
-	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo}).Register(mux)
+	o311 := open311.New(open311.Deps{Service: svc, I18n: cat, Log: cfg.Log, Now: cfg.Now})
+	o311.Register(mux)
+	if cfg.Demo {
+		if err := open311.SeedDemo(ctx, svc); err != nil {
+			return nil, fmt.Errorf("open311 demo attributes: %w", err)
+		}
+	}
+	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
 	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux)}, nil
 }
 
@@ -175,6 +191,19 @@ func (a *App) startEvents(ctx context.Context) error {
 	a.Publisher = events.NewPublisher(a.Store, a.Config.Log, 0, sinks...)
 	a.Go(a.Publisher.Run)
 	return nil
+}
+
+// startTimers fires deadline timers (yellow, red, automatic 督办) in the
+// background. Every node may run it: each timer is claimed by one.
+func (a *App) startTimers() {
+	tick := a.Config.TimerTick
+	if tick < 0 {
+		return
+	}
+	if tick == 0 {
+		tick = 30 * time.Second
+	}
+	a.Go(func(ctx context.Context) { a.Service.RunTimers(ctx, tick) })
 }
 
 // Go runs a background worker until the app closes.

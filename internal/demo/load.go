@@ -45,6 +45,9 @@ func Load(ctx context.Context, st store.Store, opt Options) (int, error) {
 	if err := st.LoadReference(ctx, store.Reference{Org: d.Org, Grids: d.Grids, Categories: d.Categories}); err != nil {
 		return 0, err
 	}
+	if err := loadPlaces(ctx, st, d, opt.Now); err != nil {
+		return 0, err
+	}
 	users, err := createUsers(ctx, st, d.Users, opt.Password)
 	if err != nil {
 		return 0, err

@@ -3,6 +3,7 @@ package geo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -32,7 +33,7 @@ func ParseGeometry(raw []byte) (orb.MultiPolygon, error) {
 		Geometry    json.RawMessage `json:"geometry"`
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, &ParseError{"invalid_json", "几何数据不是有效的 JSON：" + err.Error(), "geometry is not valid JSON: " + err.Error()}
+		return nil, &ParseError{"invalid_json", "几何数据不是有效的 JSON", "geometry is not valid JSON: " + err.Error()}
 	}
 	switch obj.Type {
 	case "Feature":
@@ -67,10 +68,11 @@ func decodeCoords(raw json.RawMessage, v any) error {
 		return &ParseError{"invalid_position", "缺少坐标（coordinates）", "missing coordinates"}
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		if pe, ok := err.(*ParseError); ok {
+		var pe *ParseError
+		if errors.As(err, &pe) {
 			return pe
 		}
-		return &ParseError{"invalid_position", "坐标格式错误：" + err.Error(), "malformed coordinates: " + err.Error()}
+		return &ParseError{"invalid_position", "坐标格式错误，应为由 [经度, 纬度] 组成的嵌套数组", "malformed coordinates: " + err.Error()}
 	}
 	return nil
 }

@@ -17,15 +17,20 @@ type Feature struct {
 // built and safe for concurrent use.
 //
 // Geometry is flattened into one []float64 (x,y pairs) with offset tables,
-// so a lookup touches a few contiguous cache lines and allocates nothing;
-// the R-tree over feature bounding boxes only yields candidates.
+// so a lookup touches a few contiguous cache lines and allocates nothing.
+// Candidates come from bounding boxes: an R-tree for radius queries
+// (Nearest), and for Locate a bucket grid (see cellGrid) plus an R-tree of
+// the few features too large for it.
 type Index struct {
-	tree    rtree.RTreeG[int32] // bbox → feature position
-	ids     []int64             // feature position → ID
-	featOff []int               // feature f owns polygons featOff[f]:featOff[f+1]
-	polyOff []int               // polygon p owns rings polyOff[p]:polyOff[p+1]
-	ringOff []int               // ring r owns xy[ringOff[r]:ringOff[r+1]]
-	xy      []float64           // x0,y0,x1,y1,… with the closing point dropped
+	tree    rtree.RTreeG[int32] // all features: bbox → feature position
+	big     rtree.RTreeG[int32] // features not in grid
+	grid    cellGrid
+	bbox    [][4]float64 // feature position → minX, minY, maxX, maxY
+	ids     []int64      // feature position → ID
+	featOff []int        // feature f owns polygons featOff[f]:featOff[f+1]
+	polyOff []int        // polygon p owns rings polyOff[p]:polyOff[p+1]
+	ringOff []int        // ring r owns xy[ringOff[r]:ringOff[r+1]]
+	xy      []float64    // x0,y0,x1,y1,… with the closing point dropped
 }
 
 // NewIndex builds an index over features (the slice is not retained).
@@ -37,7 +42,9 @@ func NewIndex(features []Feature) *Index {
 		featOff: make([]int, 1, len(features)+1),
 		polyOff: []int{0},
 		ringOff: []int{0},
+		bbox:    make([][4]float64, len(features)),
 	}
+	var indexed []int32
 	npts := 0
 	for _, f := range features {
 		for _, p := range f.Geom {
@@ -73,9 +80,17 @@ func NewIndex(features []Feature) *Index {
 			ix.polyOff = append(ix.polyOff, len(ix.ringOff)-1)
 		}
 		ix.featOff = append(ix.featOff, len(ix.polyOff)-1)
+		ix.bbox[fi] = [4]float64{minX, minY, maxX, maxY}
 		if finite && minX <= maxX {
 			ix.tree.Insert([2]float64{minX, minY}, [2]float64{maxX, maxY}, int32(fi))
+			indexed = append(indexed, int32(fi))
 		}
+	}
+	var big []int32
+	ix.grid, big = buildGrid(ix.bbox, ix.ids, indexed)
+	for _, fi := range big {
+		b := ix.bbox[fi]
+		ix.big.Insert([2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}, fi)
 	}
 	return ix
 }
@@ -92,16 +107,28 @@ func (ix *Index) Len() int { return len(ix.ids) }
 // both miss it. If features overlap (invalid data) the lowest ID wins.
 func (ix *Index) Locate(lat, lng float64) (id int64, ok bool) {
 	best := int32(-1)
-	p := [2]float64{lng, lat}
-	ix.tree.Search(p, p, func(_, _ [2]float64, fi int32) bool {
-		if best >= 0 && ix.ids[fi] >= ix.ids[best] {
-			return true // cannot win the tie-break; skip the polygon test
+	for _, fi := range ix.grid.bucket(lng, lat) {
+		b := &ix.bbox[fi]
+		if lng < b[0] || lng > b[2] || lat < b[1] || lat > b[3] {
+			continue
 		}
 		if ix.contains(int(fi), lng, lat) {
 			best = fi
+			break // buckets are ID-ordered: this is the lowest-ID hit
 		}
-		return true
-	})
+	}
+	if ix.big.Len() > 0 {
+		p := [2]float64{lng, lat}
+		ix.big.Search(p, p, func(_, _ [2]float64, fi int32) bool {
+			if best >= 0 && ix.ids[fi] >= ix.ids[best] {
+				return true // cannot win the tie-break; skip the polygon test
+			}
+			if ix.contains(int(fi), lng, lat) {
+				best = fi
+			}
+			return true
+		})
+	}
 	if best < 0 {
 		return 0, false
 	}

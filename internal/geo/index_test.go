@@ -118,6 +118,51 @@ func TestLocateMatchesOracle(t *testing.T) {
 	})
 }
 
+// Many small grids plus a few large features (which the bucket grid hands
+// to its side R-tree), with overlaps, so lowest-ID resolution has to work
+// across both candidate sources.
+func TestLocateMatchesOracleSmallAndLarge(t *testing.T) {
+	bigRuns := 0
+	rapid.Check(t, func(t *rapid.T) {
+		var fs []Feature
+		for k := range rapid.IntRange(8, 30).Draw(t, "nsmall") {
+			a := latticePt(t, "s")
+			w := float64(rapid.IntRange(1, 2).Draw(t, "w")) * lattice
+			h := float64(rapid.IntRange(1, 2).Draw(t, "h")) * lattice
+			fs = append(fs, Feature{ID: int64(100 + k), Geom: rect(a[0], a[1], a[0]+w, a[1]+h)})
+		}
+		for k := range rapid.IntRange(1, 3).Draw(t, "nbig") {
+			shell := genRing(t, "big")
+			// stretch around its first point so it spans most of the lattice
+			o := shell[0]
+			for i := range shell {
+				shell[i] = orb.Point{o[0] + (shell[i][0]-o[0])*4, o[1] + (shell[i][1]-o[1])*4}
+			}
+			poly := orb.Polygon{shell}
+			if rapid.Bool().Draw(t, "hole") {
+				poly = append(poly, genRing(t, "bighole"))
+			}
+			fs = append(fs, Feature{ID: rapid.Int64Range(1, 200).Draw(t, "bigid") + int64(k), Geom: orb.MultiPolygon{poly}})
+		}
+		ix := NewIndex(fs)
+		if ix.big.Len() > 0 {
+			bigRuns++
+		}
+		for q := range 40 {
+			p := genQueryPoint(t, fs, "q"+string(rune('a'+q%26))+string(rune('a'+q/26)))
+			gotID, gotOK := ix.Locate(p[1], p[0])
+			wantID, wantOK := oracleLocate(fs, p[1], p[0])
+			if gotOK != wantOK || gotID != wantID {
+				t.Fatalf("Locate(%v) = (%d, %v), oracle (%d, %v)", p, gotID, gotOK, wantID, wantOK)
+			}
+		}
+	})
+	if bigRuns == 0 {
+		t.Fatal("generator never produced features for the side R-tree")
+	}
+	t.Logf("%d runs used the large-feature path", bigRuns)
+}
+
 // Same with unrounded float coordinates: exercises the exact-orientation
 // fallback, with points nudged by single ulps around vertices and edges.
 func TestLocateMatchesOracleFloat(t *testing.T) {
@@ -160,7 +205,7 @@ func TestLocateMatchesOracleFloat(t *testing.T) {
 
 // In an exact partition every point of the interior belongs to exactly one
 // cell, however close to an edge or vertex it is.
-func TestMeshPartitionExactlyOne(t *testing.T) {
+func TestMeshPartitionOneCellPerPoint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	fs := gridMesh(rng, 8, 8, 100, pilotLat, pilotLng)
 	ix := NewIndex(fs)
@@ -219,7 +264,7 @@ func abs(i int) int {
 	return i
 }
 
-func TestSharedEdgeGoesToExactlyOne(t *testing.T) {
+func TestSharedEdgeGoesToOneGrid(t *testing.T) {
 	// A (left) and B (right) share the vertical edge x = 112.001.
 	a := Feature{ID: 7, Geom: rect(112.000, 27.730, 112.001, 27.731)}
 	b := Feature{ID: 3, Geom: rect(112.001, 27.730, 112.002, 27.731)}
@@ -255,7 +300,7 @@ func TestSharedEdgeGoesToExactlyOne(t *testing.T) {
 	}
 }
 
-func TestVertexSharedByFourSquares(t *testing.T) {
+func TestCornerSharedByFourSquares(t *testing.T) {
 	const x, y, s = 112.001, 27.731, 0.001
 	fs := []Feature{
 		{ID: 1, Geom: rect(x-s, y-s, x, y)}, // SW
@@ -498,15 +543,34 @@ func window25km(mesh orb.Bound) orb.Bound {
 	return orb.Bound{Min: orb.Point{c[0] - 12500/kx, c[1] - 12500/ky}, Max: orb.Point{c[0] + 12500/kx, c[1] + 12500/ky}}
 }
 
+// benchScattered: 10,000 grids of ~100 m × 100 m spread over 25 km × 25 km
+// (a 250 m-pitch mesh with every cell shrunk to 40% about its centre).
+var benchScattered = sync.OnceValue(func() []Feature {
+	fs := gridMesh(rand.New(rand.NewPCG(43, 43)), 100, 100, 250, pilotLat, pilotLng)
+	for _, f := range fs {
+		c := f.Geom.Bound().Center()
+		for _, r := range f.Geom[0] {
+			for i := range r {
+				r[i] = orb.Point{c[0] + 0.4*(r[i][0]-c[0]), c[1] + 0.4*(r[i][1]-c[1])}
+			}
+		}
+	}
+	return fs
+})
+
 func BenchmarkLocate(b *testing.B) {
-	ix := NewIndex(benchMesh())
+	mesh := NewIndex(benchMesh())
+	scattered := NewIndex(benchScattered())
 	for _, bc := range []struct {
 		name string
+		ix   *Index
 		area orb.Bound
 	}{
-		{"in-mesh", ix.bounds()},                // every lookup hits a grid
-		{"window25km", window25km(ix.bounds())}, // ~16% hit, the rest miss fast
+		{"in-mesh", mesh, mesh.bounds()},                 // tiled 10 km × 10 km, every lookup hits
+		{"window25km", mesh, window25km(mesh.bounds())},  // same grids, points over 25 km
+		{"scattered25km", scattered, scattered.bounds()}, // grids spread over 25 km
 	} {
+		ix := bc.ix
 		b.Run(bc.name, func(b *testing.B) {
 			pts := benchPoints(bc.area, 1<<16)
 			hits := 0

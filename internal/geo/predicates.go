@@ -1,6 +1,9 @@
 package geo
 
-import "math"
+import (
+	"math"
+	"math/big"
+)
 
 // Exact orientation predicate. Point location must put a point on a shared
 // edge into exactly one of the two grids; that needs every "which side of
@@ -17,7 +20,7 @@ const epsilon = 1.0 / (1 << 53) // half an ulp of 1.0
 
 // orient returns the sign of (bx−ax)(cy−ay) − (by−ay)(cx−ax): +1 when c lies
 // to the left of the directed line a→b, −1 to the right, 0 when collinear.
-// The result is exact for all finite inputs.
+// The result is exact for all finite inputs (NaN yields an arbitrary sign).
 func orient(ax, ay, bx, by, cx, cy float64) int {
 	l := (bx - ax) * (cy - ay)
 	r := (by - ay) * (cx - ax)
@@ -29,10 +32,8 @@ func orient(ax, ay, bx, by, cx, cy float64) int {
 	if -det > bound {
 		return -1
 	}
-	if l == 0 && r == 0 {
-		// Both products exactly zero only when a difference is exactly zero
-		// (or underflows, irrelevant for coordinates): then det is exactly 0.
-		return 0
+	if (bx == ax || cy == ay) && (by == ay || cx == ax) {
+		return 0 // both products exactly zero (x−y == 0 iff x == y)
 	}
 	return orientExact(ax, ay, bx, by, cx, cy)
 }
@@ -47,8 +48,13 @@ func orientExact(ax, ay, bx, by, cx, cy float64) int {
 
 	var terms [16]float64
 	n := 0
+	tiny := false
 	add := func(a, b float64, neg bool) {
 		p, e := twoProduct(a, b)
+		// FMA's error term is exact only while it does not underflow.
+		if a != 0 && b != 0 && math.Abs(p) < 0x1p-900 {
+			tiny = true
+		}
 		if neg {
 			p, e = -p, -e
 		}
@@ -63,6 +69,9 @@ func orientExact(ax, ay, bx, by, cx, cy float64) int {
 	add(h3, l4, true)
 	add(l3, h4, true)
 	add(l3, l4, true)
+	if tiny {
+		return orientRat(ax, ay, bx, by, cx, cy)
+	}
 	return expansionSign(terms[:])
 }
 
@@ -109,4 +118,18 @@ func twoDiff(a, b float64) (d, err float64) {
 func twoProduct(a, b float64) (p, err float64) {
 	p = a * b
 	return p, math.FMA(a, b, -p)
+}
+
+// orientRat is the slow exact path for magnitudes near the underflow range
+// (never reached by real coordinates).
+func orientRat(ax, ay, bx, by, cx, cy float64) int {
+	for _, v := range [...]float64{ax, ay, bx, by, cx, cy} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0
+		}
+	}
+	r := func(v float64) *big.Rat { return new(big.Rat).SetFloat64(v) }
+	l := new(big.Rat).Mul(new(big.Rat).Sub(r(bx), r(ax)), new(big.Rat).Sub(r(cy), r(ay)))
+	rr := new(big.Rat).Mul(new(big.Rat).Sub(r(by), r(ay)), new(big.Rat).Sub(r(cx), r(ax)))
+	return l.Cmp(rr)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -13,6 +14,10 @@ type actionRequest struct {
 	Result   string   `json:"result"`
 	Evidence []string `json:"evidence"`
 	Master   int64    `json:"master"`
+	Days     int      `json:"days"`  // extension request (延期)
+	Owner    int64    `json:"owner"` // owning leader (包案)
+	// Fields are case fields the action sets.
+	Fields json.RawMessage `json:"fields"`
 }
 
 // caseAction serves POST /api/v1/cases/{id}/actions/{action}.
@@ -27,8 +32,14 @@ func (a *API) caseAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := user(r)
+	fields, ok := decodeFields(req.Fields)
+	if !ok {
+		a.writeError(w, r, http.StatusBadRequest, "error.invalid_json", map[string]service.FieldError{"fields": {Key: "field.wrong_type"}})
+		return
+	}
 	c, err := a.svc.Act(r.Context(), u, id, r.PathValue("action"), service.ActionInput{
 		Version: req.Version, Note: req.Note, UnitID: req.Unit, Result: req.Result, Evidence: req.Evidence, MasterID: req.Master,
+		Days: req.Days, OwnerID: req.Owner, Fields: fields,
 	})
 	if err != nil {
 		a.fail(w, r, err)

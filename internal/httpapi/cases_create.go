@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -20,6 +21,22 @@ type createCaseRequest struct {
 	Channel     model.Channel   `json:"channel"`
 	Reporter    model.Reporter  `json:"reporter"`
 	Anonymous   bool            `json:"anonymous"`
+	Fields      json.RawMessage `json:"fields"` // the case type's own fields
+}
+
+// decodeFields reads a fields object keeping numbers exact (json.Number),
+// so money is never rounded through float64.
+func decodeFields(raw json.RawMessage) (map[string]any, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, false
+	}
+	return m, true
 }
 
 func (a *API) createCase(w http.ResponseWriter, r *http.Request) {
@@ -31,6 +48,11 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) {
 		Type: req.Type, Description: req.Description, Lat: req.Lat, Lng: req.Lng, Coord: req.Coord, Address: req.Address,
 		Channel: req.Channel, Reporter: req.Reporter, Anonymous: req.Anonymous,
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+	}
+	var ok bool
+	if in.Fields, ok = decodeFields(req.Fields); !ok {
+		a.writeError(w, r, http.StatusBadRequest, "error.invalid_json", map[string]service.FieldError{"fields": {Key: "field.wrong_type"}})
+		return
 	}
 	if len(req.Category) > 0 && string(req.Category) != "null" {
 		if err := json.Unmarshal(req.Category, &in.Category); err != nil {

@@ -121,8 +121,9 @@ func (a *API) track(w http.ResponseWriter, r *http.Request) {
 	}
 	v := a.caseView(model.User{}, c, tl)
 	v.Reporter, v.Lat, v.Lng = nil, 0, 0
+	v.Fields, v.OwnerID, v.Extension = nil, 0, nil // type fields may name people
 	for i := range v.Timeline {
-		v.Timeline[i].Actor = ""
+		v.Timeline[i].Actor, v.Timeline[i].Data = "", nil
 	}
 	writeJSON(w, http.StatusOK, v)
 }

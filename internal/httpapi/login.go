@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/yiwang-gov/yiwang/internal/audit"
+)
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -11,6 +15,11 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, u, err := a.svc.Login(r.Context(), in.Username, in.Password)
+	rec := audit.FromContext(r.Context())
+	rec.Username, rec.Detail = in.Username, "login"
+	if err == nil {
+		rec.UserID, rec.Role = u.ID, string(u.Role)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

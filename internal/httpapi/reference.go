@@ -31,9 +31,21 @@ func (a *API) units(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"units": out})
 }
 
-// grids serves the unit grids as a GeoJSON FeatureCollection.
+// grids serves the unit grids as a GeoJSON FeatureCollection, ordered by
+// code. Each feature's geometry is the one stored (as imported) and its
+// properties code, name, community and street are what POST
+// /api/v1/admin/grids/import reads, so the export imports again unchanged;
+// the other properties (ids, area) are ignored on import. The ETag changes
+// whenever a grid does.
 func (a *API) grids(w http.ResponseWriter, r *http.Request) {
 	ref := a.svc.Ref()
+	etag := ref.GridsETag()
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	type feature struct {
 		Type       string          `json:"type"`
 		ID         int64           `json:"id"`
@@ -50,7 +62,6 @@ func (a *API) grids(w http.ResponseWriter, r *http.Request) {
 			"community_id": g.CommunityID, "street_id": g.StreetID, "area_m2": g.AreaM2,
 		}})
 	}
-	w.Header().Set("Cache-Control", "public, max-age=60")
 	writeJSON(w, http.StatusOK, fc)
 }
 

@@ -6,11 +6,14 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -28,9 +31,10 @@ type Deps struct {
 
 // API is the /api/v1 handler set.
 type API struct {
-	svc  *service.Service
-	i18n *i18n.Catalog
-	log  *slog.Logger
+	svc    *service.Service
+	i18n   *i18n.Catalog
+	log    *slog.Logger
+	routes []string // patterns registered, in order (see Routes)
 }
 
 // New returns the API.
@@ -43,7 +47,9 @@ func New(d Deps) *API {
 }
 
 // Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(m *http.ServeMux) {
+	mux := a.recorder(m) // records every pattern for Routes (the OpenAPI test)
+	mux.HandleFunc("GET /api/v1/openapi.json", a.openapi)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("POST /api/v1/login", a.login)
 	mux.HandleFunc("POST /api/v1/logout", a.authed(a.logout))
@@ -58,6 +64,37 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/track/{receipt}", a.track)
 	mux.HandleFunc("POST /api/v1/attachments", a.optionalAuth(a.uploadAttachment))
 	mux.HandleFunc("GET /api/v1/attachments/{id}", a.authed(a.getAttachment))
+	mux.HandleFunc("GET /api/v1/calendar/deadline", a.calendarDeadline)
+	mux.HandleFunc("GET /api/v1/calendar/years", a.calendarYears)
+	mux.HandleFunc("POST /api/v1/admin/calendar/years", a.authed(a.loadCalendarYear))
+	mux.HandleFunc("GET /api/v1/workflows", a.optionalAuth(a.listWorkflows))
+	mux.HandleFunc("GET /api/v1/workflows/{type}", a.optionalAuth(a.getWorkflow))
+	mux.HandleFunc("POST /api/v1/admin/workflows", a.authed(a.addWorkflow))
+	mux.HandleFunc("POST /api/v1/supervisions", a.authed(a.issueSupervision))
+	mux.HandleFunc("GET /api/v1/supervisions", a.authed(a.listSupervisions))
+	mux.HandleFunc("GET /api/v1/supervisions/{id}", a.authed(a.getSupervision))
+	mux.HandleFunc("POST /api/v1/supervisions/{id}/reply", a.authed(a.replySupervision))
+	mux.HandleFunc("GET /api/v1/notifications", a.authed(a.notifications))
+	mux.HandleFunc("POST /api/v1/notifications/{id}/read", a.authed(a.readNotification))
+	mux.HandleFunc("GET /api/v1/dispatch-sheet", a.authed(a.dispatchSheet))
+	mux.HandleFunc("GET /api/v1/dispatch-sheet.csv", a.authed(a.dispatchSheet))
+	mux.HandleFunc("GET /api/v1/geo/locate", a.locate)
+	mux.HandleFunc("GET /api/v1/geo/addresses", a.authed(a.searchAddresses))
+	mux.HandleFunc("GET /api/v1/geo/reverse", a.authed(a.reverseAddress))
+	mux.HandleFunc("GET /api/v1/geo/components", a.authed(a.nearComponents))
+	mux.HandleFunc("GET /api/v1/grids/{id}/versions", a.gridVersions)
+	mux.HandleFunc("POST /api/v1/admin/grids/import", a.authed(a.importGrids))
+	mux.HandleFunc("POST /api/v1/admin/components/import", a.authed(a.importComponents))
+	mux.HandleFunc("POST /api/v1/admin/addresses/import", a.authed(a.importAddresses))
+	mux.HandleFunc("GET /api/v1/admin/geo/config", a.authed(a.geoConfig))
+	mux.HandleFunc("PUT /api/v1/admin/geo/config", a.authed(a.setGeoConfig))
+	mux.HandleFunc("GET /api/v1/admin/rules", a.authed(a.listRules))
+	mux.HandleFunc("POST /api/v1/admin/rules", a.authed(a.createRule))
+	mux.HandleFunc("GET /api/v1/admin/rules/{id}", a.authed(a.getRule))
+	mux.HandleFunc("PUT /api/v1/admin/rules/{id}", a.authed(a.updateRule))
+	mux.HandleFunc("DELETE /api/v1/admin/rules/{id}", a.authed(a.deleteRule))
+	mux.HandleFunc("GET /api/v1/admin/rules/{id}/versions", a.authed(a.ruleVersions))
+	mux.HandleFunc("GET /api/v1/cases/{id}/routing", a.authed(a.caseRouting))
 	mux.HandleFunc("/api/", a.notFound)
 }
 
@@ -67,12 +104,24 @@ func (a *API) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
+		ctx, rec := audit.WithRecorder(r.Context())
+		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
 				a.log.Error("panic", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				a.writeError(sw, r, http.StatusInternalServerError, "error.internal", nil)
 			}
 			a.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", time.Since(start).Milliseconds())
+			// Every write, accepted or refused, goes on the audit chain.
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && !rec.Skip {
+				action := r.Pattern
+				if action == "" {
+					action = r.Method + " " + r.URL.Path
+				}
+				host, _, _ := net.SplitHostPort(r.RemoteAddr)
+				a.svc.Audit(ctx, audit.Entry{UserID: rec.UserID, Username: rec.Username, Role: rec.Role, Action: action,
+					Target: r.URL.Path, Result: strconv.Itoa(sw.status), IP: host, Detail: rec.Detail})
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -100,6 +149,8 @@ func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
+		rec := audit.FromContext(r.Context())
+		rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
 		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 	}
 }

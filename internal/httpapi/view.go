@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"slices"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -10,49 +11,67 @@ import (
 // caseView is a case as the API shows it to one viewer: names resolved,
 // reporter masked for the viewer's role, and the actions the viewer may take.
 type caseView struct {
-	ID           int64           `json:"id"`
-	Receipt      string          `json:"receipt,omitempty"`
-	Type         string          `json:"type"`
-	Status       model.State     `json:"status"`
-	StatusLabel  string          `json:"status_label"`
-	Version      int             `json:"version"`
-	Channel      model.Channel   `json:"channel"`
-	Category     map[string]any  `json:"category"`
-	Description  string          `json:"description"`
-	Lat          float64         `json:"lat"`
-	Lng          float64         `json:"lng"`
-	Address      string          `json:"address"`
-	Grid         any             `json:"grid"`
-	Community    string          `json:"community"`
-	CommunityID  int64           `json:"community_id,omitempty"`
-	Street       string          `json:"street"`
-	StreetID     int64           `json:"street_id,omitempty"`
-	Unit         any             `json:"unit"`
-	Routing      string          `json:"routing,omitempty"`
-	Reporter     *model.Reporter `json:"reporter,omitempty"`
-	Anonymous    bool            `json:"anonymous"`
-	MasterID     int64           `json:"master_id,omitempty"`
-	DueAt        *time.Time      `json:"due_at,omitempty"`
-	Satisfaction string          `json:"satisfaction,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
-	ClosedAt     *time.Time      `json:"closed_at,omitempty"`
-	Timeline     []eventView     `json:"timeline,omitempty"`
-	Actions      []string        `json:"actions,omitempty"`
+	ID           int64            `json:"id"`
+	Receipt      string           `json:"receipt,omitempty"`
+	Type         string           `json:"type"`
+	Status       model.State      `json:"status"`
+	StatusLabel  string           `json:"status_label"`
+	Version      int              `json:"version"`
+	Channel      model.Channel    `json:"channel"`
+	Category     map[string]any   `json:"category"`
+	Description  string           `json:"description"`
+	Lat          float64          `json:"lat"`
+	Lng          float64          `json:"lng"`
+	Address      string           `json:"address"`
+	Grid         any              `json:"grid"`
+	Community    string           `json:"community"`
+	CommunityID  int64            `json:"community_id,omitempty"`
+	Street       string           `json:"street"`
+	StreetID     int64            `json:"street_id,omitempty"`
+	Unit         any              `json:"unit"`
+	Routing      string           `json:"routing,omitempty"`
+	Reporter     *model.Reporter  `json:"reporter,omitempty"`
+	Anonymous    bool             `json:"anonymous"`
+	MasterID     int64            `json:"master_id,omitempty"`
+	DueAt        *time.Time       `json:"due_at,omitempty"`
+	Satisfaction string           `json:"satisfaction,omitempty"`
+	TypeName     string           `json:"type_name,omitempty"`
+	DefVersion   int              `json:"def_version,omitempty"`
+	Fields       map[string]any   `json:"fields,omitempty"`
+	OwnerID      int64            `json:"owner_id,omitempty"` // 包案领导
+	Alert        model.Alert      `json:"alert,omitempty"`    // yellow / red
+	Clocks       []clockView      `json:"clocks,omitempty"`
+	Extension    *model.Extension `json:"extension,omitempty"`
+	CreatedAt    time.Time        `json:"created_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
+	ClosedAt     *time.Time       `json:"closed_at,omitempty"`
+	Timeline     []eventView      `json:"timeline,omitempty"`
+	Actions      []string         `json:"actions,omitempty"`
 }
 
 type eventView struct {
-	Seq         int         `json:"seq"`
-	At          time.Time   `json:"at"`
-	Actor       string      `json:"actor"`
-	Role        model.Role  `json:"role"`
-	Action      string      `json:"action"`
-	FromState   model.State `json:"from_state,omitempty"`
-	ToState     model.State `json:"to_state"`
-	Note        string      `json:"note,omitempty"`
-	Unit        any         `json:"unit,omitempty"`
-	Result      string      `json:"result,omitempty"`
-	Attachments []string    `json:"attachments,omitempty"`
+	Seq         int            `json:"seq"`
+	At          time.Time      `json:"at"`
+	Actor       string         `json:"actor"`
+	Role        model.Role     `json:"role"`
+	Action      string         `json:"action"`
+	FromState   model.State    `json:"from_state,omitempty"`
+	ToState     model.State    `json:"to_state"`
+	Note        string         `json:"note,omitempty"`
+	Unit        any            `json:"unit,omitempty"`
+	Result      string         `json:"result,omitempty"`
+	Attachments []string       `json:"attachments,omitempty"`
+	Data        map[string]any `json:"data,omitempty"`
+}
+
+// clockView is one started deadline clock of a case.
+type clockView struct {
+	Name    string     `json:"name"`
+	Label   string     `json:"label"`
+	Start   time.Time  `json:"start"`
+	Warn    *time.Time `json:"warn_at,omitempty"`
+	Due     *time.Time `json:"due_at,omitempty"`
+	Running bool       `json:"running"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -83,6 +102,13 @@ func (a *API) caseView(viewer model.User, c model.Case, tl []model.Event) caseVi
 		if st, ok := def.State(string(c.Status)); ok {
 			v.StatusLabel = st.Label
 		}
+		v.TypeName, v.DefVersion, v.Fields, v.OwnerID, v.Alert, v.Extension = def.Name, c.DefVersion, c.Fields, c.OwnerID, c.Alert, c.Flow.Extension
+		for _, cl := range def.Clocks {
+			if st, ok := c.Flow.Clocks[cl.Name]; ok {
+				v.Clocks = append(v.Clocks, clockView{Name: cl.Name, Label: cl.Label, Start: st.Start, Warn: timePtr(st.Warn), Due: timePtr(st.Due),
+					Running: slices.Contains(cl.States, string(c.Status))})
+			}
+		}
 		if viewer.ID != 0 {
 			for _, act := range def.Available(c.Status, viewer.Role) {
 				v.Actions = append(v.Actions, act.Name)
@@ -91,7 +117,7 @@ func (a *API) caseView(viewer model.User, c model.Case, tl []model.Event) caseVi
 	}
 	for _, ev := range tl {
 		v.Timeline = append(v.Timeline, eventView{Seq: ev.Seq, At: ev.At, Actor: ev.ActorName, Role: ev.Role, Action: ev.Action,
-			FromState: ev.FromState, ToState: ev.ToState, Note: ev.Note, Unit: orgRef(ref.Org[ev.UnitID]), Result: ev.Result, Attachments: ev.Attachments})
+			FromState: ev.FromState, ToState: ev.ToState, Note: ev.Note, Unit: orgRef(ref.Org[ev.UnitID]), Result: ev.Result, Attachments: ev.Attachments, Data: ev.Data})
 	}
 	return v
 }

@@ -76,10 +76,16 @@ type Case struct {
 	MasterID     int64     `json:"master_id,omitempty"` // set when merged into another case
 	DueAt        time.Time `json:"due_at,omitzero"`     // handling deadline, set at dispatch
 	Satisfaction string    `json:"satisfaction,omitempty"`
-	CreatedBy    int64     `json:"created_by,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	ClosedAt     time.Time `json:"closed_at,omitzero"`
+	// Fields are the case type's own fields, validated by its definition.
+	// Numbers are json.Number so money stays exact.
+	Fields    map[string]any `json:"fields,omitempty"`
+	OwnerID   int64          `json:"owner_id,omitempty"` // leader who owns the case (包案)
+	Alert     Alert          `json:"alert,omitempty"`    // yellow/red from the deadline timers
+	Flow      Flow           `json:"flow,omitzero"`      // engine bookkeeping for the type's rules
+	CreatedBy int64          `json:"created_by,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	ClosedAt  time.Time      `json:"closed_at,omitzero"`
 }
 
 // Event is one entry of a case's append-only timeline.
@@ -98,6 +104,49 @@ type Event struct {
 	UnitID      int64     `json:"unit_id,omitempty"` // the unit acted on (dispatch target)
 	Result      string    `json:"result,omitempty"`  // verify pass/fail, follow-up satisfaction
 	Attachments []string  `json:"attachments,omitempty"`
+	// Data holds the rest of the action's input (fields set, days, owner,
+	// master) so that the timeline can be replayed.
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// Alert is how close a case is to its deadline.
+type Alert string
+
+const (
+	AlertNone   Alert = ""
+	AlertYellow Alert = "yellow" // a running clock passed its warning share (80 %)
+	AlertRed    Alert = "red"    // a running clock passed its due time
+)
+
+// Flow is what a case's rules need to remember between actions: when it
+// was dispatched (退单 within 2 working days), its extension, its clocks.
+type Flow struct {
+	OriginUnit   int64                 `json:"origin_unit,omitempty"` // unit the case started with (a declined referral goes back)
+	DispatchedAt time.Time             `json:"dispatched_at,omitzero"`
+	Extension    *Extension            `json:"extension,omitempty"`
+	Clocks       map[string]ClockState `json:"clocks,omitempty"`
+}
+
+// IsZero lets omitzero drop an empty flow.
+func (f Flow) IsZero() bool {
+	return f.OriginUnit == 0 && f.DispatchedAt.IsZero() && f.Extension == nil && len(f.Clocks) == 0
+}
+
+// Extension is a case's one extension (延期): requested, then approved or denied.
+type Extension struct {
+	Days        int       `json:"days"`
+	Status      string    `json:"status"` // requested, approved, denied
+	Clock       string    `json:"clock"`
+	RequestedAt time.Time `json:"requested_at"`
+	DecidedAt   time.Time `json:"decided_at,omitzero"`
+}
+
+// ClockState is a started clock: when it started, its warning and due times.
+// Whether it runs depends on the case's state (the definition says where).
+type ClockState struct {
+	Start time.Time `json:"start"`
+	Warn  time.Time `json:"warn,omitzero"`
+	Due   time.Time `json:"due,omitzero"`
 }
 
 // Attachment is a stored file (photo, evidence). The bytes live on disk
@@ -118,6 +167,9 @@ type CaseFilter struct {
 	StreetID int64
 	GridID   int64
 	Type     string
-	AfterID  int64 // keyset: cases with id < AfterID (newest first)
-	Limit    int
+	// HideTypes leaves out case types the viewer may not see (discipline clues).
+	HideTypes []string
+	OwnerID   int64
+	AfterID   int64 // keyset: cases with id < AfterID (newest first)
+	Limit     int
 }

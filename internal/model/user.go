@@ -42,6 +42,10 @@ type User struct {
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// FailedLogins counts wrong passwords since the last success;
+	// LockedUntil is when a lock from them ends.
+	FailedLogins int       `json:"-"`
+	LockedUntil  time.Time `json:"-"`
 }
 
 // Session is a login token's server side. Only the token's hash is stored.

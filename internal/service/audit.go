@@ -18,4 +18,6 @@ func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 }
 
 // VerifyAudit checks the whole audit chain.
-func (s *Service) VerifyAudit(ctx context.Context) (int64, error) { return audit.VerifyAll(ctx, s.store) }
+func (s *Service) VerifyAudit(ctx context.Context) (int64, error) {
+	return audit.VerifyAll(ctx, s.store)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,8 @@ type CreateCase struct {
 	Channel     model.Channel
 	Reporter    model.Reporter
 	Anonymous   bool
+	// Fields are the case type's own fields (see its definition).
+	Fields map[string]any
 	// IdempotencyKey makes a retried create return the first case.
 	IdempotencyKey string
 }
@@ -61,22 +64,36 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 	}
 	def, ok := s.workflows.Latest(typ)
 	if !ok {
-		v.add("type", "field.unknown_type")
+		return c, false, Invalid("type", "field.unknown_type")
+	}
+	if !def.MayCreate(actor.Role) || !def.Visible(orCitizen(actor.Role)) {
+		if actor.ID == 0 {
+			return c, false, ErrUnauthorized
+		}
+		return c, false, ErrForbidden
 	}
 	var cat model.Category
+	catPresence := def.CategoryPresence()
 	switch {
+	case catPresence == workflow.None && (in.CategoryID != 0 || in.Category != ""):
+		v.add("category", "field.not_settable")
 	case in.CategoryID != 0:
-		cat, ok = ref.Categories[in.CategoryID]
+		if cat, ok = ref.Categories[in.CategoryID]; !ok {
+			v.add("category", "field.unknown_category")
+		}
 	case in.Category != "":
-		cat, ok = ref.ByCode[in.Category]
-	default:
-		ok = false
+		if cat, ok = ref.ByCode[in.Category]; !ok {
+			v.add("category", "field.unknown_category")
+		}
+	case catPresence == workflow.Required:
 		v.add("category", "field.required")
 	}
-	if !ok {
-		v.add("category", "field.unknown_category")
-	} else if !ref.IsLeaf(cat.ID) {
-		v.add("category", "field.category_not_leaf")
+	if cat.ID != 0 {
+		if !ref.IsLeaf(cat.ID) {
+			v.add("category", "field.category_not_leaf")
+		} else if def.CategoryType != "" && cat.CaseType != def.CategoryType {
+			v.add("category", "field.category_wrong_type")
+		}
 	}
 	desc := strings.TrimSpace(in.Description)
 	switch {
@@ -89,17 +106,24 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 	if cerr != nil {
 		v.add("coord", "field.unknown_coord")
 	}
-	switch {
-	case in.Lat == nil:
-		v.add("lat", "field.required")
-	case math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90:
-		v.add("lat", "field.lat_range")
+	hasPlace := in.Lat != nil || in.Lng != nil || def.LocationPresence() == workflow.Required
+	if hasPlace && def.LocationPresence() == workflow.None {
+		v.add("lat", "field.not_settable")
+		hasPlace = false
 	}
-	switch {
-	case in.Lng == nil:
-		v.add("lng", "field.required")
-	case math.IsNaN(*in.Lng) || *in.Lng < -180 || *in.Lng > 180:
-		v.add("lng", "field.lng_range")
+	if hasPlace {
+		switch {
+		case in.Lat == nil:
+			v.add("lat", "field.required")
+		case math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90:
+			v.add("lat", "field.lat_range")
+		}
+		switch {
+		case in.Lng == nil:
+			v.add("lng", "field.required")
+		case math.IsNaN(*in.Lng) || *in.Lng < -180 || *in.Lng > 180:
+			v.add("lng", "field.lng_range")
+		}
 	}
 	if utf8.RuneCountInString(in.Address) > MaxAddress {
 		v.add("address", "field.too_long", MaxAddress)
@@ -119,31 +143,48 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 	if in.Reporter.Phone != "" && !phoneRe.MatchString(in.Reporter.Phone) {
 		v.add("reporter.phone", "field.phone_format")
 	}
+	fields := s.createFields(def, in.Fields, v)
 	if err := v.err(); err != nil {
 		return c, false, err
 	}
-	lat, lng := geo.ToWGS84(*in.Lat, *in.Lng, sys)
-	place := ref.Place(lat, lng, cat.ID, s.toleranceM)
-	now := s.now()
-	role := actor.Role
-	if role == "" {
-		role = model.RoleCitizen
+	var lat, lng float64
+	var place Placement
+	switch {
+	case hasPlace:
+		lat, lng = geo.ToWGS84(*in.Lat, *in.Lng, sys)
+		place = ref.Place(lat, lng, cat.ID, s.toleranceM)
+	case cat.DefaultUnitID != 0:
+		place = Placement{UnitID: cat.DefaultUnitID, How: "category"}
+	case actor.ID != 0:
+		// No place and no category unit: the creating unit keeps the case
+		// (a hospital's referral, the commission's clue).
+		place = Placement{UnitID: actor.OrgID, How: "creator"}
+	default:
+		place = Placement{UnitID: ref.Root.ID, How: "territorial"}
 	}
+	now := s.now().Truncate(time.Millisecond) // what the timeline keeps, so a replay matches
+	role := orCitizen(actor.Role)
 	c = model.Case{
 		Type: def.Type, DefVersion: def.Version, Channel: channel, CategoryID: cat.ID, Description: desc,
 		Lat: lat, Lng: lng, Address: strings.TrimSpace(in.Address),
 		GridID: place.GridID, CommunityID: place.CommunityID, StreetID: place.StreetID, UnitID: place.UnitID, Routing: place.How,
 		Reporter: in.Reporter, Anonymous: in.Anonymous, Status: model.State(def.Initial), Version: 1,
+		Fields: fields, Flow: model.Flow{OriginUnit: place.UnitID},
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
-	ev := model.Event{At: now, ActorID: actor.ID, ActorName: actorName(actor), Role: role, Action: "create", ToState: c.Status}
+	ev := model.Event{At: now, ActorID: actor.ID, ActorName: actorName(actor), Role: role, Action: "create", ToState: c.Status, UnitID: c.UnitID}
+	if len(fields) > 0 {
+		ev.Data = map[string]any{"fields": fields}
+	}
+	s.startClocks(def, "create", &c, &ev, now)
+	timers := timerSpecs(def, c)
 	var key string
 	if in.IdempotencyKey != "" {
 		key = scopedKey(actor, in.IdempotencyKey)
 	}
 	for attempt := 0; ; attempt++ {
 		c.Receipt = NewReceipt()
-		err = s.store.CreateCase(ctx, &c, &ev, key)
+		err = s.store.CreateCaseTimed(ctx, &c, &ev, key, timers)
 		if errors.Is(err, store.ErrConflict) && key != "" && c.ID != 0 {
 			c, err := s.store.Case(ctx, c.ID)
 			return c, true, err
@@ -229,9 +270,16 @@ type ActionInput struct {
 	Result   string
 	Evidence []string
 	MasterID int64
+	// Days of an extension request (延期).
+	Days int
+	// OwnerID is the leader who owns the case (包案); 0 means the actor.
+	OwnerID int64
+	// Fields are case fields the action sets (see its definition).
+	Fields map[string]any
 }
 
-// Act applies a workflow action to a case for actor and stores the result.
+// Act applies a workflow action to a case for actor and stores the result,
+// with the case's timers brought in line in the same transaction.
 func (s *Service) Act(ctx context.Context, actor model.User, caseID int64, action string, in ActionInput) (model.Case, error) {
 	c, err := s.store.Case(ctx, caseID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -243,20 +291,12 @@ func (s *Service) Act(ctx context.Context, actor model.User, caseID int64, actio
 	if !s.CanSee(actor, c) {
 		return c, ErrNotFound
 	}
-	next, ev, err := s.Apply(actor, c, action, in, s.now(), Lookups{
-		MasterOK: func(id int64) bool {
-			m, err := s.store.Case(ctx, id)
-			return err == nil && m.Status != model.StateMerged
-		},
-		AttachmentOK: func(id string) bool {
-			_, err := s.store.Attachment(ctx, id)
-			return err == nil
-		},
-	})
+	next, ev, err := s.Apply(actor, c, action, in, s.now().Truncate(time.Millisecond), s.lookups(ctx))
 	if err != nil {
 		return c, err
 	}
-	if err := s.store.UpdateCase(ctx, &next, c.Version, &ev); err != nil {
+	def, _ := s.workflows.Get(next.Type, next.DefVersion)
+	if err := s.store.UpdateCaseTimed(ctx, &next, c.Version, &ev, timerSpecs(def, next)); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return c, ErrConflict
 		}
@@ -265,15 +305,39 @@ func (s *Service) Act(ctx context.Context, actor model.User, caseID int64, actio
 	return next, nil
 }
 
+// lookups answers Apply's questions from the store.
+func (s *Service) lookups(ctx context.Context) Lookups {
+	return Lookups{
+		MasterOK: func(id int64) bool {
+			m, err := s.store.Case(ctx, id)
+			return err == nil && m.Status != model.StateMerged
+		},
+		AttachmentOK: func(id string) bool {
+			_, err := s.store.Attachment(ctx, id)
+			return err == nil
+		},
+		UserOK: func(id int64) (model.User, bool) {
+			u, err := s.store.UserByID(ctx, id)
+			return u, err == nil
+		},
+	}
+}
+
 // Lookups answers the questions Apply cannot answer from the case alone.
+// A nil function answers no.
 type Lookups struct {
-	MasterOK     func(id int64) bool  // the case exists and may be merged into
-	AttachmentOK func(id string) bool // the attachment exists
+	MasterOK     func(id int64) bool               // the case exists and may be merged into
+	AttachmentOK func(id string) bool              // the attachment exists
+	UserOK       func(id int64) (model.User, bool) // the user exists (an owning leader)
 }
 
 // Apply computes the effect of an action on c at time now without writing
 // anything: the case after it and the timeline entry recording it. Act
 // stores the result; the demo generator and tests replay histories with it.
+// The rules come from the case's definition version: who may act, from
+// which state, which fields the action sets or requires, its side-path
+// rule (退单 within 2 working days, one extension ≤ 10 days ...), which
+// clocks it starts.
 func (s *Service) Apply(actor model.User, c model.Case, action string, in ActionInput, now time.Time, look Lookups) (model.Case, model.Event, error) {
 	var ev model.Event
 	def, ok := s.workflows.Get(c.Type, c.DefVersion)
@@ -284,7 +348,7 @@ func (s *Service) Apply(actor model.User, c model.Case, action string, in Action
 	if !ok {
 		return c, ev, ErrUnknownAction
 	}
-	if !a.Allows(actor.Role) || !s.inScope(actor, c) {
+	if !a.Allows(actor.Role) || !def.Visible(actor.Role) || !s.inScope(actor, c) {
 		return c, ev, ErrForbidden
 	}
 	v := &ValidationError{}
@@ -321,63 +385,46 @@ func (s *Service) Apply(actor model.User, c model.Case, action string, in Action
 			v.add("evidence", "field.unknown_attachment")
 		}
 	}
-	ref := s.Ref()
-	next := c
+	next := cloneCase(c)
 	ev = model.Event{At: now, ActorID: actor.ID, ActorName: actorName(actor), Role: actor.Role, Action: action,
 		FromState: c.Status, Note: note, Result: in.Result, Attachments: in.Evidence}
-	switch action {
-	case "dispatch":
-		unit := in.UnitID
-		if unit == 0 {
-			unit = c.UnitID
-		}
-		if !ref.Dispatchable(unit) {
-			v.add("unit", "field.unknown_unit")
-		}
-		next.UnitID, ev.UnitID = unit, unit
-		if unit != c.UnitID {
-			next.Routing = "manual"
-		}
-	case "merge":
-		switch {
-		case in.MasterID == 0:
-			v.add("master", "field.required")
-		case in.MasterID == c.ID:
-			v.add("master", "field.same_case")
-		case look.MasterOK == nil || !look.MasterOK(in.MasterID):
-			v.add("master", "field.unknown_case")
-		}
-		next.MasterID = in.MasterID
-	case "return", "sign", "report_back":
+	if actor.Role == model.RoleUnit {
 		ev.UnitID = c.UnitID
+	}
+	if next.Fields == nil {
+		next.Fields = map[string]any{}
+	}
+	if set := s.actionFields(def, a, next.Fields, in.Fields, v); set != nil {
+		ev.Data = withData(ev.Data, "fields", set)
+	}
+	s.applyEffect(def, a, actor, c, &next, &ev, in, now, look, v)
+	if a.ResultField != "" && in.Result != "" {
+		next.Fields[a.ResultField] = in.Result
+	}
+	if t := a.Timely; t != nil {
+		if st := c.Flow.Clocks[t.Clock]; !st.Due.IsZero() {
+			next.Fields[t.Field] = !now.After(st.Due)
+		}
+	}
+	for _, f := range a.Requires {
+		if _, isField := def.Field(f); isField && next.Fields[f] == nil {
+			v.add("fields."+f, "field.required")
+		}
 	}
 	if err := v.err(); err != nil {
 		return c, ev, err
 	}
-	if a.StartsClock {
-		cat := ref.Categories[c.CategoryID]
-		due, err := s.calendar.Deadline(cat.Deadline, now)
-		if err != nil {
-			// A missing calendar year must not stop a case; say so on the record.
-			s.log.Warn("deadline not computed", "case", c.ID, "err", err)
-			ev.Note = strings.TrimSpace(ev.Note + " [未能计算处置时限：" + err.Error() + "]")
-			due = time.Time{}
-		}
-		next.DueAt = due
+	if len(next.Fields) == 0 {
+		next.Fields = nil
 	}
 	next.Status, next.Version, next.UpdatedAt = to, c.Version+1, now
 	ev.ToState = to
+	s.startClocks(def, action, &next, &ev, now)
 	switch {
 	case to == model.StateClosed && c.Status != model.StateClosed:
 		next.ClosedAt = now
 	case to != model.StateClosed:
 		next.ClosedAt = time.Time{}
-	}
-	switch action {
-	case "follow_up":
-		next.Satisfaction = in.Result
-	case "reopen":
-		next.Satisfaction = ""
 	}
 	return next, ev, nil
 }
@@ -401,6 +448,10 @@ func (s *Service) CaseByReceipt(ctx context.Context, receipt string) (model.Case
 	if errors.Is(err, store.ErrNotFound) {
 		return c, nil, ErrNotFound
 	}
+	// Only public types (city cases, hotline orders ...) are tracked by code.
+	if def, ok := s.workflows.Get(c.Type, c.DefVersion); err == nil && (!ok || !def.Public || len(def.VisibleTo) > 0) {
+		return c, nil, ErrNotFound
+	}
 	if err != nil {
 		return c, nil, err
 	}
@@ -418,11 +469,16 @@ func (s *Service) ListCases(ctx context.Context, actor model.User, f model.CaseF
 	case model.RoleCitizen, "":
 		return nil, ErrForbidden
 	}
+	f.HideTypes = s.hiddenTypes(actor.Role)
 	return s.store.ListCases(ctx, f)
 }
 
-// CanSee reports whether actor may read the case at all.
+// CanSee reports whether actor may read the case at all. A type restricted
+// to some roles (discipline clues) is hidden from every other role.
 func (s *Service) CanSee(actor model.User, c model.Case) bool {
+	if def, ok := s.workflows.Get(c.Type, c.DefVersion); ok && !def.Visible(orCitizen(actor.Role)) {
+		return false
+	}
 	switch actor.Role {
 	case model.RoleAdmin, model.RoleSupervisor, model.RoleOperator, model.RoleDispatcher, model.RoleLeader, model.RoleDiscipline:
 		return true
@@ -480,3 +536,22 @@ func MaskName(n string) string {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// orCitizen treats the zero role (no account) as a citizen.
+func orCitizen(r model.Role) model.Role {
+	if r == "" {
+		return model.RoleCitizen
+	}
+	return r
+}
+
+// hiddenTypes lists the case types role may not see at all.
+func (s *Service) hiddenTypes(role model.Role) []string {
+	var out []string
+	for _, d := range s.workflows.All() {
+		if !d.Visible(orCitizen(role)) && !slices.Contains(out, d.Type) {
+			out = append(out, d.Type)
+		}
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
 // Reference is an immutable snapshot of the county's reference data with
@@ -23,14 +24,26 @@ type Reference struct {
 	ByCode     map[string]model.Category
 	CatList    []model.Category
 	hasChild   map[int64]bool
-	rules      map[[2]int64]int64 // (category, area) → unit
-	ruleIDs    map[[2]int64]int64 // (category, area) → rule id
+	rules      map[[2]int64]store.Rule // (category, area) → rule
+	ruleByID   map[int64]store.Rule
 	gridIndex  *geo.Index
 	areaIndex  *geo.Index // convex hulls of streets, for 属地兜底
 	Root       model.OrgUnit
+	// Geography (see locate.go): settings, components, addresses.
+	geo        GeoConfig
+	generation int64 // store geography generation this snapshot was built from
+	gridsETag  string
+	comps      componentSet
+	addrs      addressSet
 }
 
 func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
+	// The generation is read first: a change committed while the rest is
+	// read bumps it again, so a watcher reloads once more.
+	gen, err := s.store.GeoGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
 	orgs, err := s.store.ListOrgUnits(ctx)
 	if err != nil {
 		return nil, err
@@ -43,14 +56,15 @@ func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := s.store.ListRoutingRules(ctx)
+	rules, err := s.store.ListRules(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ref := &Reference{
 		Org: map[int64]model.OrgUnit{}, Grids: map[int64]model.Grid{}, GridList: grids,
 		Categories: map[int64]model.Category{}, ByCode: map[string]model.Category{}, CatList: cats,
-		hasChild: map[int64]bool{}, rules: map[[2]int64]int64{}, ruleIDs: map[[2]int64]int64{},
+		hasChild: map[int64]bool{}, rules: map[[2]int64]store.Rule{}, ruleByID: map[int64]store.Rule{},
+		generation: gen,
 	}
 	for _, o := range orgs {
 		ref.Org[o.ID] = o
@@ -66,8 +80,8 @@ func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
 		}
 	}
 	for _, r := range rules {
-		ref.rules[[2]int64{r.CategoryID, r.AreaID}] = r.UnitID
-		ref.ruleIDs[[2]int64{r.CategoryID, r.AreaID}] = r.ID
+		ref.rules[[2]int64{r.CategoryID, r.AreaID}] = r
+		ref.ruleByID[r.ID] = r
 	}
 	features := make([]geo.Feature, 0, len(grids))
 	streetPts := map[int64][]orb.Point{}
@@ -93,6 +107,10 @@ func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
 		}
 	}
 	ref.areaIndex = geo.NewIndex(areas)
+	ref.gridsETag = gridsETag(grids)
+	if err := s.loadGeo(ctx, ref); err != nil {
+		return nil, err
+	}
 	return ref, nil
 }
 

@@ -34,6 +34,9 @@ type Deps struct {
 	// ToleranceM is how far outside every grid a point may fall (GPS
 	// error) and still be routed to the nearest grid.
 	ToleranceM float64
+	// WarnShare is the elapsed share of a clock at which a case turns
+	// yellow, unless its definition says otherwise (default 0.8).
+	WarnShare float64
 }
 
 // Service implements yiwang's use cases.
@@ -41,7 +44,8 @@ type Service struct {
 	store      store.Store
 	log        *slog.Logger
 	workflows  *workflow.Registry
-	calendar   Deadliner
+	calendar   Deadliner // the calendar at start; the live one is eng.cal
+	eng        engine
 	filesDir   string
 	now        func() time.Time
 	sessionTTL time.Duration
@@ -68,6 +72,9 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		s.toleranceM = 30
 	}
 	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.initEngine(ctx, d); err != nil {
 		return nil, err
 	}
 	return s, nil

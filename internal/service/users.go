@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/yiwang-gov/yiwang/internal/auth"
@@ -25,15 +26,26 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 	if err != nil {
 		return "", u, err
 	}
+	now := s.now()
+	if now.Before(u.LockedUntil) {
+		return "", u, &LockedError{Until: u.LockedUntil}
+	}
 	ok, err := auth.CheckPassword(password, u.PasswordHash)
 	if err != nil || !ok || u.Disabled {
+		if err := s.store.RecordLogin(ctx, u.ID, false, lockUntil(u.FailedLogins+1, now)); err != nil {
+			return "", u, err
+		}
 		return "", u, ErrLoginFailed
+	}
+	if u.FailedLogins > 0 {
+		if err := s.store.RecordLogin(ctx, u.ID, true, time.Time{}); err != nil {
+			return "", u, err
+		}
 	}
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return "", u, err
 	}
-	now := s.now()
 	if err := s.store.CreateSession(ctx, model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
 		return "", u, err
 	}
@@ -110,3 +122,24 @@ func (s *Service) AddUser(ctx context.Context, in NewUser) (model.User, error) {
 	}
 	return u, nil
 }
+
+// Lockout policy: from the 5th wrong password in a row an account locks for
+// one minute, doubling with each further failure up to an hour.
+const (
+	lockAfter = 5
+	lockFirst = time.Minute
+	lockMax   = time.Hour
+)
+
+func lockUntil(failures int, now time.Time) time.Time {
+	if failures < lockAfter {
+		return time.Time{}
+	}
+	d := lockFirst << min(failures-lockAfter, 10)
+	return now.Add(min(d, lockMax))
+}
+
+// LockedError says an account is locked and until when.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string { return "account locked until " + e.Until.Format(time.RFC3339) }

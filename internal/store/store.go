@@ -27,8 +27,10 @@ type Store interface {
 	// of this package and embedded here.
 	InteropStore
 	OutboxStore
+	StatsStore
 	AuditStore
 	EngineStore
+	GeoStore
 
 	Close() error
 	// Dialect names the backing database ("sqlite", "postgres").
@@ -53,6 +55,8 @@ type Store interface {
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	ListUsers(ctx context.Context) ([]model.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	// RecordLogin counts a failed login (setting the lock) or clears the count.
+	RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error
 
 	CreateSession(ctx context.Context, s model.Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (model.Session, error)

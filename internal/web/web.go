@@ -1,65 +1,176 @@
-// Package web serves yiwang's HTML pages from embedded templates.
+// Package web serves yiwang's HTML pages: the citizen's 随手拍 (report,
+// track, rate, public figures and map), the staff workbench (login, inbox,
+// case page with its actions, a grid worker's grid) and the administrator's
+// lists. Pages are server-rendered from embedded templates with a little
+// plain JavaScript from embedded static files; no inline script or style,
+// so every HTML response carries a strict Content-Security-Policy.
+//
+// Handlers call the service directly, never the JSON API. One handler per
+// file; shared plumbing (rendering, sessions, CSRF, language) lives in the
+// files named after it.
 package web
 
 import (
 	"embed"
 	"html/template"
+	"io/fs"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
-//go:embed templates/*.html
-var templates embed.FS
+//go:embed templates
+var templateFS embed.FS
+
+// static holds the CSS and JS of the pages and, when `make assets` was run
+// before the build, the third-party libraries in static/vendor.
+//
+//go:embed static
+var staticFS embed.FS
+
+// MapConfig says how maps are drawn. With no TileURL the maps show only
+// yiwang's own data (grid polygons, case markers) on a plain background.
+type MapConfig struct {
+	// TileURL is a Leaflet tile URL template, e.g. a 天地图 WMTS URL with a
+	// key. Its host is added to the page's Content-Security-Policy.
+	TileURL string
+	// Attribution is shown in the map's corner when tiles are drawn.
+	Attribution string
+	// Coord is the base map's coordinate system: "wgs84" (天地图, default)
+	// or "gcj02" (AMap, Tencent). Data is stored in WGS-84 and converted
+	// for display; a point picked on a GCJ-02 map is sent as GCJ-02.
+	Coord string
+}
 
 // Deps is what the pages need.
 type Deps struct {
 	Service *service.Service
 	I18n    *i18n.Catalog
 	Demo    bool
+	Log     *slog.Logger
+	Map     MapConfig
+	// SecureCookies marks cookies Secure even on plain HTTP requests (for a
+	// TLS-terminating proxy in front). Requests over TLS always get Secure.
+	SecureCookies bool
+	// Now is the clock for deadline colours; time.Now when nil.
+	Now func() time.Time
 }
 
 // Web is the page handler set.
 type Web struct {
-	svc  *service.Service
-	i18n *i18n.Catalog
-	demo bool
-	tmpl *template.Template
+	svc     *service.Service
+	i18n    *i18n.Catalog
+	demo    bool
+	log     *slog.Logger
+	mapCfg  MapConfig
+	secure  bool
+	now     func() time.Time
+	pages   map[string]*template.Template
+	static  fs.FS
+	mapOK   bool // the vendored Leaflet is in the binary
+	csp     string
+	figures figuresCache
+	started time.Time
+	// crossOrigin guards every form POST besides the CSRF token.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New parses the templates.
 func New(d Deps) *Web {
-	w := &Web{svc: d.Service, i18n: d.I18n, demo: d.Demo}
-	w.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-		"t": func(lang, key string) string { return d.I18n.T(lang, key) },
-	}).ParseFS(templates, "templates/*.html"))
+	w := &Web{svc: d.Service, i18n: d.I18n, demo: d.Demo, log: d.Log, mapCfg: d.Map, secure: d.SecureCookies, now: d.Now, started: time.Now()}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.mapCfg.Coord == "" {
+		w.mapCfg.Coord = "wgs84"
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	w.static = sub
+	_, err = fs.Stat(sub, leafletJS)
+	w.mapOK = err == nil
+	w.csp = contentSecurityPolicy(w.mapCfg.TileURL)
+	w.pages = parsePages(w.funcs())
+	w.crossOrigin = w.newCrossOrigin()
 	return w
 }
 
 // Register adds the pages to mux.
 func (w *Web) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", w.home)
+	// Citizen side, no login.
+	mux.HandleFunc("GET /{$}", w.public(w.home))
+	mux.HandleFunc("GET /report", w.public(w.reportForm))
+	mux.HandleFunc("POST /report", w.public(w.reportSubmit))
+	mux.HandleFunc("GET /report/receipt/{code}", w.public(w.receipt))
+	mux.HandleFunc("GET /track", w.public(w.track))
+	mux.HandleFunc("POST /track/{code}/rate", w.public(w.rate))
+	mux.HandleFunc("GET /track/{code}/files/{file}", w.public(w.trackFile))
+	mux.HandleFunc("GET /map", w.public(w.publicMap))
+	mux.HandleFunc("GET /map/grids.geojson", w.gridsGeoJSON)
+
+	// Staff.
+	mux.HandleFunc("GET /login", w.public(w.loginForm))
+	mux.HandleFunc("POST /login", w.public(w.loginSubmit))
+	mux.HandleFunc("POST /logout", w.public(w.logout))
+	mux.HandleFunc("GET /work/{$}", w.staff(w.workIndex))
+	mux.HandleFunc("GET /work/inbox", w.staff(w.inbox))
+	mux.HandleFunc("GET /work/cases/{id}", w.staff(w.casePage))
+	mux.HandleFunc("POST /work/cases/{id}", w.staff(w.caseAction))
+	mux.HandleFunc("GET /work/cases/{id}/files/{file}", w.staff(w.caseFile))
+	mux.HandleFunc("GET /work/cases.geojson", w.staff(w.casesGeoJSON))
+	mux.HandleFunc("GET /work/grid", w.staff(w.gridPage))
+	mux.HandleFunc("GET /work/dispatch-sheet", w.staff(w.dispatchSheet))
+	mux.HandleFunc("GET /work/dashboard", w.staff(w.dashboard))
+
+	// Administration.
+	mux.HandleFunc("GET /admin/{$}", w.admin(w.adminIndex))
+	mux.HandleFunc("GET /admin/units", w.admin(w.adminUnits))
+	mux.HandleFunc("GET /admin/users", w.admin(w.adminUsers))
+	mux.HandleFunc("GET /admin/grids", w.admin(w.adminGrids))
+
+	mux.Handle("GET /static/", w.staticHandler())
+	// Every other path outside the API gets an HTML 404 page.
+	mux.HandleFunc("/", w.public(w.notFound))
+}
+
+// contentSecurityPolicy allows only the binary's own scripts and styles;
+// a configured tile server may serve images.
+func contentSecurityPolicy(tileURL string) string {
+	img := "'self' data: blob:"
+	if tileURL != "" {
+		if u, err := url.Parse(strings.NewReplacer("{s}", "x", "{z}", "0", "{x}", "0", "{y}", "0").Replace(tileURL)); err == nil && u.Host != "" {
+			host := u.Host
+			if strings.Contains(tileURL, "{s}") {
+				// Subdomains rotate: allow the parent domain's subdomains.
+				if i := strings.IndexByte(host, '.'); i >= 0 {
+					host = "*" + host[i:]
+				}
+			}
+			img += " " + u.Scheme + "://" + host
+		}
+	}
+	return "default-src 'self'; img-src " + img + "; style-src 'self'; script-src 'self'; connect-src 'self'; " +
+		"font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 }
 
 // securityHeaders are set on every page: no inline script, no framing.
-func securityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+func (w *Web) securityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", w.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 }
 
-func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
-	lang := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	if q := r.URL.Query().Get("lang"); q == "en" || q == "zh-CN" {
-		lang = q
-	}
-	ref := w.svc.Ref()
-	data := map[string]any{"Lang": lang, "Demo": w.demo, "District": ref.Root.Name, "Grids": len(ref.Grids)}
-	securityHeaders(rw.Header())
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := w.tmpl.ExecuteTemplate(rw, "home.html", data); err != nil {
-		http.Error(rw, err.Error(), http.StatusInternalServerError)
-	}
-}
+// startedAt is the Last-Modified of generated data that changes only with
+// a restart or a reload.
+func (w *Web) startedAt() time.Time { return w.started }

@@ -12,7 +12,7 @@ import (
 
 const caseColumns = `id, receipt, type, def_version, channel, category_id, description, lat, lng, address,
  grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
- master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at`
+ master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, fields, flow, owner_id, alert`
 
 func scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
 	var c model.Case
@@ -20,12 +20,18 @@ func scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
 	var grid, community, street, unit, master, due, createdBy, closed sql.NullInt64
 	var anonymous int
 	var created, updated int64
-	err := row.Scan(&c.ID, &c.Receipt, &c.Type, &c.DefVersion, &channel, &c.CategoryID, &c.Description, &c.Lat, &c.Lng, &c.Address,
+	var fields, flow, alert string
+	var owner, category sql.NullInt64 // a type may have no category
+	err := row.Scan(&c.ID, &c.Receipt, &c.Type, &c.DefVersion, &channel, &category, &c.Description, &c.Lat, &c.Lng, &c.Address,
 		&grid, &community, &street, &unit, &c.Routing, &c.Reporter.Name, &c.Reporter.Phone, &anonymous, &status, &c.Version,
-		&master, &due, &c.Satisfaction, &createdBy, &created, &updated, &closed)
+		&master, &due, &c.Satisfaction, &createdBy, &created, &updated, &closed, &fields, &flow, &owner, &alert)
 	if err != nil {
 		return c, notFound(err)
 	}
+	if err := decodeCaseJSON(&c, fields, flow); err != nil {
+		return c, err
+	}
+	c.OwnerID, c.Alert, c.CategoryID = fromNullID(owner), model.Alert(alert), fromNullID(category)
 	c.Channel, c.Status, c.Anonymous = model.Channel(channel), model.State(status), anonymous != 0
 	c.GridID, c.CommunityID, c.StreetID, c.UnitID = fromNullID(grid), fromNullID(community), fromNullID(street), fromNullID(unit)
 	c.MasterID, c.CreatedBy = fromNullID(master), fromNullID(createdBy)
@@ -41,19 +47,19 @@ func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c *model.Case, idemKey
 	}
 	return tx.QueryRowContext(ctx, db.q(`INSERT INTO cases (receipt, type, def_version, channel, category_id, description, lat, lng, address,
  grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
- master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		c.Receipt, c.Type, c.DefVersion, string(c.Channel), c.CategoryID, c.Description, c.Lat, c.Lng, c.Address,
+ master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key, fields, flow, owner_id, alert)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
 		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, c.Reporter.Name, c.Reporter.Phone,
 		boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
-		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key).Scan(&c.ID)
+		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(c.Alert)).Scan(&c.ID)
 }
 
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) error {
-	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments, data)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		ev.CaseID, ev.Seq, ms(ev.At), nullID(ev.ActorID), ev.ActorName, string(ev.Role), ev.Action, string(ev.FromState), string(ev.ToState),
-		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ",")).Scan(&ev.ID)
+		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), jsonText(ev.Data)).Scan(&ev.ID)
 	if err != nil {
 		return err
 	}
@@ -67,6 +73,12 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) erro
 
 // CreateCase inserts the case and its first event in one transaction.
 func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error {
+	return db.createCase(ctx, c, ev, idemKey, nil)
+}
+
+// createCase is CreateCase; also, when set, writes more in the same
+// transaction (the case's timers).
+func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, also func(*sql.Tx) error) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if idemKey != "" {
 			id, err := db.caseIDByKey(ctx, tx, idemKey)
@@ -84,6 +96,11 @@ func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, id
 		ev.CaseID, ev.Seq = c.ID, c.Version
 		if err := db.insertEvent(ctx, tx, ev); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		return db.enqueue(ctx, tx, ev)
 	})
@@ -114,11 +131,17 @@ func (db *DB) CaseIDByIdempotencyKey(ctx context.Context, key string) (int64, er
 // UpdateCase writes c and appends ev when nobody changed the case since
 // expectVersion was read.
 func (db *DB) UpdateCase(ctx context.Context, c *model.Case, expectVersion int, ev *model.Event) error {
+	return db.updateCase(ctx, c, expectVersion, ev, nil)
+}
+
+// updateCase is UpdateCase; also, when set, writes more in the same
+// transaction (the case's timers).
+func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, ev *model.Event, also func(*sql.Tx) error) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE cases SET status = ?, version = ?, unit_id = ?, routing = ?, master_id = ?, due_at = ?,
- satisfaction = ?, updated_at = ?, closed_at = ?, category_id = ?, description = ?, address = ? WHERE id = ? AND version = ?`),
+ satisfaction = ?, updated_at = ?, closed_at = ?, category_id = ?, description = ?, address = ?, fields = ?, flow = ?, owner_id = ? WHERE id = ? AND version = ?`),
 			string(c.Status), c.Version, nullID(c.UnitID), c.Routing, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction,
-			ms(c.UpdatedAt), nullMs(c.ClosedAt), c.CategoryID, c.Description, c.Address, c.ID, expectVersion)
+			ms(c.UpdatedAt), nullMs(c.ClosedAt), nullID(c.CategoryID), c.Description, c.Address, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), c.ID, expectVersion)
 		if err != nil {
 			return err
 		}
@@ -132,6 +155,11 @@ func (db *DB) UpdateCase(ctx context.Context, c *model.Case, expectVersion int, 
 		ev.CaseID, ev.Seq = c.ID, c.Version
 		if err := db.insertEvent(ctx, tx, ev); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		return db.enqueue(ctx, tx, ev)
 	})
@@ -169,6 +197,16 @@ func (db *DB) where(f model.CaseFilter, keyset bool) (string, []any) {
 	if f.Type != "" {
 		conds = append(conds, "type = ?")
 		args = append(args, f.Type)
+	}
+	if len(f.HideTypes) > 0 {
+		conds = append(conds, "type NOT IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.HideTypes)), ", ")+")")
+		for _, t := range f.HideTypes {
+			args = append(args, t)
+		}
+	}
+	if f.OwnerID != 0 {
+		conds = append(conds, "owner_id = ?")
+		args = append(args, f.OwnerID)
 	}
 	if keyset && f.AfterID > 0 {
 		conds = append(conds, "id < ?")
@@ -213,7 +251,7 @@ func (db *DB) CountCases(ctx context.Context, f model.CaseFilter) (int, error) {
 
 // Timeline returns a case's events in order.
 func (db *DB) Timeline(ctx context.Context, caseID int64) ([]model.Event, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id, case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments, data
  FROM case_events WHERE case_id = ? ORDER BY seq`), caseID)
 	if err != nil {
 		return nil, err
@@ -224,8 +262,11 @@ func (db *DB) Timeline(ctx context.Context, caseID int64) ([]model.Event, error)
 		var ev model.Event
 		var at int64
 		var actor, unit sql.NullInt64
-		var role, from, to, atts string
-		if err := rows.Scan(&ev.ID, &ev.CaseID, &ev.Seq, &at, &actor, &ev.ActorName, &role, &ev.Action, &from, &to, &ev.Note, &unit, &ev.Result, &atts); err != nil {
+		var role, from, to, atts, data string
+		if err := rows.Scan(&ev.ID, &ev.CaseID, &ev.Seq, &at, &actor, &ev.ActorName, &role, &ev.Action, &from, &to, &ev.Note, &unit, &ev.Result, &atts, &data); err != nil {
+			return nil, err
+		}
+		if err := decodeJSONMap(data, &ev.Data); err != nil {
 			return nil, err
 		}
 		ev.At, ev.ActorID, ev.UnitID = fromMs(at), fromNullID(actor), fromNullID(unit)

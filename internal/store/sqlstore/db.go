@@ -54,7 +54,7 @@ func OpenSQLite(ctx context.Context, path string, opt SQLiteOptions) (*DB, error
 		return nil, fmt.Errorf("sqlite: synchronous must be FULL or NORMAL, not %q", opt.Synchronous)
 	}
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	w, err := sql.Open(WriterDriver, base+"&_txlock=immediate"+WriterPragmas) // statement cache, see groupcommit_stmtcache.go
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,63 @@
+-- +goose NO TRANSACTION
 -- +goose Up
--- Case types as data: each case keeps its type's fields and the engine's
--- bookkeeping (clocks, extension) as JSON text; the owning leader (包案) and
--- the deadline alert are columns because lists filter on them.
-ALTER TABLE cases ADD COLUMN fields TEXT NOT NULL DEFAULT '';
-ALTER TABLE cases ADD COLUMN flow TEXT NOT NULL DEFAULT '';
-ALTER TABLE cases ADD COLUMN owner_id INTEGER;
-ALTER TABLE cases ADD COLUMN alert TEXT NOT NULL DEFAULT '';
+-- Case types as data. Some types have no category (a discipline clue, a
+-- hospital referral), so cases.category_id becomes nullable; SQLite cannot
+-- alter a column, so the table is rebuilt (sqlite.org/lang_altertable.html,
+-- "making other kinds of table schema changes"), with foreign keys off
+-- for the swap and checked before commit. Each case also keeps its type's
+-- fields and the engine's bookkeeping (clocks, extension) as JSON text; the
+-- owning leader (包案) and the deadline alert are columns because lists
+-- filter on them.
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
+CREATE TABLE cases_new (
+    id             INTEGER PRIMARY KEY,
+    receipt        TEXT    NOT NULL UNIQUE,
+    type           TEXT    NOT NULL,
+    def_version    INTEGER NOT NULL,
+    channel        TEXT    NOT NULL,
+    category_id    INTEGER REFERENCES categories(id),
+    description    TEXT    NOT NULL,
+    lat            REAL    NOT NULL,
+    lng            REAL    NOT NULL,
+    address        TEXT    NOT NULL DEFAULT '',
+    grid_id        INTEGER REFERENCES org_units(id),
+    community_id   INTEGER REFERENCES org_units(id),
+    street_id      INTEGER REFERENCES org_units(id),
+    unit_id        INTEGER REFERENCES org_units(id),
+    routing        TEXT    NOT NULL DEFAULT '',
+    reporter_name  TEXT    NOT NULL DEFAULT '',
+    reporter_phone TEXT    NOT NULL DEFAULT '',
+    anonymous      INTEGER NOT NULL DEFAULT 0,
+    status         TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    master_id      INTEGER REFERENCES cases(id),
+    due_at         INTEGER,
+    satisfaction   TEXT    NOT NULL DEFAULT '',
+    created_by     INTEGER,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    closed_at      INTEGER,
+    idem_key       TEXT,
+    fields         TEXT    NOT NULL DEFAULT '',
+    flow           TEXT    NOT NULL DEFAULT '',
+    owner_id       INTEGER,
+    alert          TEXT    NOT NULL DEFAULT ''
+);
+INSERT INTO cases_new (id, receipt, type, def_version, channel, category_id, description, lat, lng, address,
+    grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
+    master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key)
+SELECT id, receipt, type, def_version, channel, category_id, description, lat, lng, address,
+    grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
+    master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_new RENAME TO cases;
+CREATE UNIQUE INDEX cases_idem ON cases(idem_key) WHERE idem_key IS NOT NULL;
+CREATE INDEX cases_status ON cases(status, id);
+CREATE INDEX cases_unit ON cases(unit_id, status, id);
+CREATE INDEX cases_street ON cases(street_id, id);
+CREATE INDEX cases_grid ON cases(grid_id, id);
+CREATE INDEX cases_created ON cases(created_at);
 CREATE INDEX cases_owner ON cases(owner_id, status) WHERE owner_id IS NOT NULL;
 CREATE INDEX cases_alert ON cases(alert, unit_id) WHERE alert <> '';
 CREATE INDEX cases_due ON cases(due_at) WHERE due_at IS NOT NULL;
@@ -97,7 +149,11 @@ CREATE TABLE calendar_years (
     loaded_at  INTEGER NOT NULL
 );
 
+COMMIT;
+PRAGMA foreign_keys = ON;
+
 -- +goose Down
+-- The nullable category stays: cases without a category could not go back.
 DROP TABLE calendar_years;
 DROP TABLE workflow_defs;
 DROP TABLE notifications;

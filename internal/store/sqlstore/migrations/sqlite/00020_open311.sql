@@ -82,10 +82,11 @@ CREATE UNIQUE INDEX open311_updates_ext ON open311_updates(api_key_id, external_
 -- Open311 GET requests filters on the last change; servicerequestupdates
 -- on the time of timeline entries.
 CREATE INDEX cases_updated ON cases(updated_at);
-CREATE INDEX case_events_at ON case_events(at);
+-- case_events(at) may already be indexed by the workflow migration.
+CREATE INDEX IF NOT EXISTS case_events_at ON case_events(at);
 
 -- +goose Down
-DROP INDEX case_events_at;
+-- case_events_at is shared with migration 00010; left in place.
 DROP INDEX cases_updated;
 DROP TABLE open311_updates;
 DROP TABLE open311_requests;

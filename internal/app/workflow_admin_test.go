@@ -1,0 +1,95 @@
+package app_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestAdminWorkflowVersions replaces the city case definition over the
+// admin API: inconsistent definitions are refused with every problem named;
+// a good one becomes version 2 for new cases while open cases keep version
+// 1; both survive a restart.
+func TestAdminWorkflowVersions(t *testing.T) {
+	w := newWFHarness(t, wfMonday, -1)
+	lat, lng, _ := demoPoint(t, w.harness, 5)
+	old := w.do("POST", "/api/v1/cases", "", map[string]any{"category": "0105", "description": "路灯不亮", "lat": lat, "lng": lng})
+	oldID := num(old.body["id"])
+
+	r := w.do("GET", "/api/v1/workflows/city_case", "", nil)
+	if r.status != 200 || num(r.body["version"]) != 1 {
+		t.Fatalf("get definition: %d %s", r.status, r.raw)
+	}
+	var def map[string]any
+	json.Unmarshal(r.raw, &def)
+	delete(def, "version")
+	// Version 2 asks for the hazard level on every report.
+	def["fields"] = []any{map[string]any{"name": "hazard", "label": "危险程度", "label_en": "Hazard", "type": "enum", "required": true,
+		"values": []any{map[string]any{"value": "low", "label": "低"}, map[string]any{"value": "high", "label": "高"}}}}
+
+	post := func(user string, d any) resp { return w.do("POST", "/api/v1/admin/workflows", w.tok(user), d) }
+	if r := post("supervisor", def); r.status != 403 {
+		t.Fatalf("supervisor: %d", r.status)
+	}
+	broken := map[string]any{}
+	for k, v := range def {
+		broken[k] = v
+	}
+	broken["states"] = append(append([]any{}, def["states"].([]any)...), map[string]any{"name": "limbo", "label": "悬空", "terminal": true})
+	broken["actions"] = append(append([]any{}, def["actions"].([]any)...), map[string]any{"name": "bless", "label": "祝福", "label_en": "Bless", "from": []any{"reported"}, "to": "heaven", "roles": []any{"pope"}})
+	r = post("admin", broken)
+	if r.status != 422 || wfErrCode(r) != "invalid_workflow" {
+		t.Fatalf("broken: %d %s", r.status, r.raw)
+	}
+	text := string(r.raw)
+	for _, want := range []string{`state \"limbo\" cannot be reached`, `to state \"heaven\" is not defined`, `role \"pope\" does not exist`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("problems do not say %s: %s", want, text)
+		}
+	}
+	if r := post("admin", `{"type":"city_case","states":`); r.status != 422 {
+		t.Fatalf("malformed: %d", r.status)
+	}
+
+	r = post("admin", def)
+	if r.status != 201 || num(r.body["version"]) != 2 {
+		t.Fatalf("version 2: %d %s", r.status, r.raw)
+	}
+	if r := post("admin", map[string]any{"type": "city_case", "version": 2, "name": "x", "initial": "a", "states": []any{map[string]any{"name": "a", "label": "a", "terminal": true}}, "actions": []any{}}); r.status != 422 {
+		t.Fatalf("version 2 again: %d", r.status)
+	}
+
+	wfCheck := func() {
+		t.Helper()
+		// New cases are version 2 and validated by it.
+		r := w.do("POST", "/api/v1/cases", "", map[string]any{"category": "0105", "description": "路灯倒伏", "lat": lat, "lng": lng})
+		if r.status != 422 || wfFieldErr(r, "fields.hazard") == "" {
+			t.Fatalf("v2 without hazard: %d %s", r.status, r.raw)
+		}
+		r = w.do("POST", "/api/v1/cases", "", map[string]any{"category": "0105", "description": "路灯倒伏", "lat": lat, "lng": lng, "fields": map[string]any{"hazard": "high"}})
+		if r.status != 201 || num(r.body["def_version"]) != 2 {
+			t.Fatalf("v2 case: %d %s", r.status, r.raw)
+		}
+		// The old case keeps version 1 and goes on.
+		c := w.get("admin", oldID).body
+		if num(c["def_version"]) != 1 {
+			t.Fatalf("old case moved to v%v", c["def_version"])
+		}
+	}
+	wfCheck()
+	r = w.act("operator1", oldID, "accept", map[string]any{"version": 1})
+	if r.status != 200 {
+		t.Fatalf("old case accept: %d %s", r.status, r.raw)
+	}
+	w.reboot()
+	wfCheck()
+	if r := w.do("GET", "/api/v1/workflows", "", nil); !strings.Contains(string(r.raw), `"hazard"`) || strings.Contains(string(r.raw), `"type":"clue"`) {
+		t.Fatalf("list for a citizen: %s", r.raw)
+	}
+	if r := w.do("GET", "/api/v1/workflows/clue", w.tok("discipline"), nil); r.status != 200 {
+		t.Fatalf("discipline reads clue: %d", r.status)
+	}
+	if r := w.do("GET", "/api/v1/workflows/clue", w.tok("leader"), nil); r.status != 404 {
+		t.Fatalf("leader reads clue: %d", r.status)
+	}
+}

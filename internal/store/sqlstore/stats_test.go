@@ -1,0 +1,247 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/stats"
+	"github.com/yiwang-gov/yiwang/internal/store"
+	"github.com/yiwang-gov/yiwang/internal/store/storetest"
+	"pgregory.net/rapid"
+)
+
+func TestStatsSQLite(t *testing.T)   { runStats(t, openSQLite) }
+func TestStatsPostgres(t *testing.T) { runStats(t, openPostgres) }
+
+func runStats(t *testing.T, open func(testing.TB) store.Store) {
+	t.Run("DirtyMarks", func(t *testing.T) { testStatsDirty(t, open(t)) })
+	t.Run("EnginesAgree", func(t *testing.T) { testStatsEngines(t, open) })
+	t.Run("LedgerLinks", func(t *testing.T) { testLedgerLinks(t, open(t)) })
+}
+
+// testStatsDirty checks the trigger marks a case whenever it is written to
+// a version its fact does not have, and StatsApply clears the mark only
+// for the version the fact was derived from.
+func testStatsDirty(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.LoadReference(ctx, storetest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, stats.Zone)
+	c, ev := storetest.NewCase(1, t0)
+	if err := st.CreateCase(ctx, &c, &ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	dirty, n, err := st.StatsDirtyCases(ctx, 10)
+	if err != nil || n != 1 || len(dirty) != 1 || dirty[0] != (store.StatsDirty{CaseID: c.ID, Version: 1}) {
+		t.Fatalf("after create: %v %d %v", dirty, n, err)
+	}
+	// A fact for version 1 clears the mark.
+	f := stats.Fact{CaseID: c.ID, Version: 1, Type: "city_case", ReceivedAt: t0.UnixMilli(), StreetID: 2, UnitID: 5}
+	if err := st.StatsApply(ctx, []stats.Fact{f}, dirty); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, _ := st.StatsDirtyCases(ctx, 10); n != 0 {
+		t.Fatalf("after apply: %d dirty", n)
+	}
+	// An update marks it again with the new version.
+	next := c
+	next.Status, next.Version, next.UpdatedAt = model.StateRegistered, 2, t0.Add(time.Hour)
+	ev2 := model.Event{At: next.UpdatedAt, ActorName: "x", Role: model.RoleOperator, Action: "accept", FromState: model.StateReported, ToState: model.StateRegistered}
+	if err := st.UpdateCase(ctx, &next, 1, &ev2); err != nil {
+		t.Fatal(err)
+	}
+	dirty, n, _ = st.StatsDirtyCases(ctx, 10)
+	if n != 1 || dirty[0].Version != 2 {
+		t.Fatalf("after update: %v", dirty)
+	}
+	// Clearing with a stale version leaves the mark.
+	if err := st.StatsApply(ctx, []stats.Fact{f}, []store.StatsDirty{{CaseID: c.ID, Version: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, n, _ := st.StatsDirtyCases(ctx, 10); n != 1 {
+		t.Fatalf("stale clear removed the mark")
+	}
+	loaded, err := st.StatsLoad(ctx, []int64{c.ID})
+	if err != nil || len(loaded) != 1 || loaded[0].Case.Version != 2 || len(loaded[0].Events) != 2 || loaded[0].Events[1].Action != "accept" {
+		t.Fatalf("StatsLoad: %+v %v", loaded, err)
+	}
+	// Counting through both engines sees the one received case.
+	r := stats.Range{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+	for _, e := range []store.StatsEngine{store.EngineFacts, store.EngineAggregates} {
+		rows, err := st.StatsCounts(ctx, store.StatsQuery{Range: r, Engine: e})
+		if err != nil || len(rows) != 1 || rows[0].Counts[stats.CReceived] != 1 {
+			t.Fatalf("%s: %+v %v", e, rows, err)
+		}
+	}
+	// Marking everything marks the case with its current version.
+	if err := st.StatsMarkAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, n, _ := st.StatsDirtyCases(ctx, 10); n != 1 || d[0].Version != 2 {
+		t.Fatalf("mark all: %v", d)
+	}
+}
+
+// testStatsEngines applies random facts (and replacements of them) and
+// checks that both engines give, for random ranges, filters and groups,
+// what summing the current facts in Go gives.
+func testStatsEngines(t *testing.T, open func(testing.TB) store.Store) {
+	span := int64(100 * 24 * time.Hour / time.Millisecond) // spans month ends
+	types := []string{"city_case", "hotline_order", "rectification", "referral"}
+	// One store for every run: each run writes its facts into a time window
+	// and an id range of its own, years away from the others', and only
+	// asks about that window.
+	st := open(t)
+	iteration := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		iteration++
+		base := time.Date(2025+3*iteration, 1, 20, 0, 0, 0, 0, stats.Zone).UnixMilli()
+		idBase := int64(iteration) * 1000
+		ctx := context.Background()
+		tm := func(label string) int64 {
+			if rapid.IntRange(0, 4).Draw(rt, label+"?") == 0 {
+				return 0
+			}
+			return base + rapid.Int64Range(0, span).Draw(rt, label)
+		}
+		current := map[int64]stats.Fact{}
+		n := rapid.IntRange(1, 60).Draw(rt, "cases")
+		rounds := rapid.IntRange(1, 3).Draw(rt, "rounds")
+		for round := 0; round < rounds; round++ {
+			var batch []stats.Fact
+			for i := 1; i <= n; i++ {
+				if round > 0 && !rapid.Bool().Draw(rt, "change") {
+					continue
+				}
+				f := stats.Fact{
+					CaseID: idBase + int64(i), Version: round + 1, Type: rapid.SampledFrom(types).Draw(rt, "type"),
+					Channel: rapid.SampledFrom([]string{"app", "hotline"}).Draw(rt, "channel"),
+					Subtype: rapid.SampledFrom([]string{"", "up", "down"}).Draw(rt, "subtype"),
+					StreetID: rapid.Int64Range(0, 3).Draw(rt, "street"), UnitID: rapid.Int64Range(0, 3).Draw(rt, "unit"),
+					GridID: rapid.Int64Range(0, 2).Draw(rt, "grid"), CategoryID: rapid.Int64Range(1, 3).Draw(rt, "cat"),
+					CreatedBy:    rapid.Int64Range(0, 2).Draw(rt, "by"),
+					ReceivedAt:   base + rapid.Int64Range(0, span).Draw(rt, "received"),
+					RegisteredAt: tm("registered"), RegOnTime: rapid.Bool().Draw(rt, "regok"),
+					DispatchedAt: tm("dispatched"), Accurate: rapid.Bool().Draw(rt, "acc"), Responded: rapid.Bool().Draw(rt, "resp"),
+					HandledAt: tm("handled"), Reworked: rapid.Bool().Draw(rt, "rew"),
+					SettleAt: tm("settle"), Closed: rapid.Bool().Draw(rt, "closed"), ClosedOnTime: rapid.Bool().Draw(rt, "cot"),
+					ClosedAt: tm("closedAt"), HandleMs: rapid.Int64Range(0, 1e9).Draw(rt, "hms"),
+					Satisfaction: rapid.IntRange(0, 3).Draw(rt, "sat"), FundsRecovered: rapid.Int64Range(0, 1e6).Draw(rt, "funds"),
+				}
+				batch = append(batch, f)
+				current[f.CaseID] = f
+			}
+			if err := st.StatsApply(ctx, batch, nil); err != nil {
+				rt.Fatal(err)
+			}
+		}
+		for q := 0; q < 8; q++ {
+			a := base - 3*86400000 + rapid.Int64Range(0, span+6*86400000).Draw(rt, "from")
+			if rapid.Bool().Draw(rt, "aligned") {
+				a = stats.DayStart(stats.DayOf(a))
+			}
+			b := a + 1 + rapid.Int64Range(0, span).Draw(rt, "len")
+			if rapid.Bool().Draw(rt, "alignedTo") {
+				b = stats.DayStart(stats.DayOf(b) + 1)
+			}
+			r := stats.Range{From: time.UnixMilli(a), To: time.UnixMilli(b)}
+			var f store.StatsFilter
+			if rapid.Bool().Draw(rt, "byStreet") {
+				f.StreetID = rapid.Int64Range(0, 3).Draw(rt, "fstreet")
+			}
+			if rapid.Bool().Draw(rt, "byType") {
+				f.Types = []string{rapid.SampledFrom(types).Draw(rt, "ftype")}
+			}
+			if rapid.Bool().Draw(rt, "hide") {
+				f.HideTypes = []string{"rectification"}
+			}
+			g := rapid.SampledFrom([]store.StatsGroup{store.GroupNone, store.GroupUnit, store.GroupStreet, store.GroupType, store.GroupMonth, store.GroupDay}).Draw(rt, "group")
+			want := bruteCounts(current, r, f, g)
+			for _, e := range []store.StatsEngine{store.EngineFacts, store.EngineAggregates} {
+				rows, err := st.StatsCounts(ctx, store.StatsQuery{Range: r, Filter: f, Group: g, Engine: e})
+				if err != nil {
+					rt.Fatal(err)
+				}
+				got := map[string]stats.Counts{}
+				for _, row := range rows {
+					if !row.Counts.IsZero() {
+						got[fmt.Sprint(row.Key, row.Name)] = row.Counts
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					rt.Fatalf("engine %s group %q range %v–%v filter %+v:\n got %v\nwant %v", e, g, a, b, f, got, want)
+				}
+			}
+		}
+	})
+}
+
+func bruteCounts(facts map[int64]stats.Fact, r stats.Range, f store.StatsFilter, g store.StatsGroup) map[string]stats.Counts {
+	out := map[string]stats.Counts{}
+	for _, fa := range facts {
+		if f.StreetID != 0 && fa.StreetID != f.StreetID || len(f.Types) > 0 && !slices.Contains(f.Types, fa.Type) || slices.Contains(f.HideTypes, fa.Type) {
+			continue
+		}
+		for a := stats.Axis(0); a < stats.NumAxes; a++ {
+			t := fa.Time(a)
+			if t == 0 || t < r.FromMs() || t >= r.ToMs() {
+				continue
+			}
+			var k string
+			switch g {
+			case store.GroupNone:
+				k = "0"
+			case store.GroupUnit:
+				k = fmt.Sprint(fa.UnitID)
+			case store.GroupStreet:
+				k = fmt.Sprint(fa.StreetID)
+			case store.GroupType:
+				k = "0" + fa.Type
+			case store.GroupDay:
+				k = fmt.Sprint(stats.DayOf(t))
+			case store.GroupMonth:
+				k = fmt.Sprint(stats.MonthOf(stats.DayOf(t)))
+			}
+			c := out[k]
+			c.Add(fa.AxisCounts(a))
+			out[k] = c
+		}
+	}
+	for k, c := range out {
+		if c.IsZero() {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+func testLedgerLinks(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.LoadReference(ctx, storetest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	c, ev := storetest.NewCase(1, time.Now())
+	if err := st.CreateCase(ctx, &c, &ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(time.Now().UnixMilli())
+	if err := st.AddLedgerLinks(ctx, []store.LedgerLink{{Kind: "rectification", LedgerNo: "ZG-001", CaseID: c.ID, ImportedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.AddLedgerLinks(ctx, []store.LedgerLink{{Kind: "rectification", LedgerNo: "ZG-002", CaseID: c.ID, ImportedAt: now}, {Kind: "rectification", LedgerNo: "ZG-001", CaseID: c.ID, ImportedAt: now}})
+	if err != store.ErrConflict {
+		t.Fatalf("duplicate number: %v", err)
+	}
+	links, err := st.LedgerLinks(ctx, "rectification", []string{"ZG-001", "ZG-002", "ZG-003"})
+	if err != nil || len(links) != 1 || links["ZG-001"].CaseID != c.ID || !links["ZG-001"].ImportedAt.Equal(now) {
+		t.Fatalf("links: %v %v (the failed batch must write nothing)", links, err)
+	}
+	if l, _ := st.LedgerLinks(ctx, "clue", []string{"ZG-001"}); len(l) != 0 {
+		t.Fatalf("kinds are separate: %v", l)
+	}
+}

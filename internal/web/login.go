@@ -1,0 +1,58 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/yiwang-gov/yiwang/internal/service"
+)
+
+type loginForm struct {
+	Username string
+	Next     string
+	Demo     bool
+}
+
+// loginForm shows the staff login form.
+func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, q *req) {
+	next := r.URL.Query().Get("next")
+	if q.user.ID != 0 && localPath(next) {
+		w.redirect(rw, r, next)
+		return
+	}
+	p := w.newPage(q, "web.login.title", "login")
+	if r.URL.Query().Get("done") == "logout" {
+		p.Flash = w.i18n.T(q.lang, "web.login.logged_out")
+	}
+	p.Data = loginForm{Next: next, Demo: w.demo}
+	w.render(rw, r, http.StatusOK, "login", p)
+}
+
+// loginSubmit checks username and password, keeps the service's token in
+// the session cookie and lands on the user's inbox (or where they were
+// going).
+func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	next := r.PostFormValue("next")
+	token, u, err := w.svc.Login(r.Context(), username, r.PostFormValue("password"))
+	if err != nil {
+		if !errors.Is(err, service.ErrLoginFailed) {
+			w.fail(rw, r, q, err)
+			return
+		}
+		p := w.newPage(q, "web.login.title", "login")
+		p.Error = w.i18n.T(q.lang, "error.login_failed")
+		p.Data = loginForm{Username: username, Next: next, Demo: w.demo}
+		w.render(rw, r, http.StatusUnauthorized, "login", p)
+		return
+	}
+	if q.token != "" {
+		w.svc.Logout(r.Context(), q.token)
+	}
+	http.SetCookie(rw, w.cookie(r, sessionCookie, token, 0))
+	if !localPath(next) || strings.HasPrefix(next, "/login") {
+		next = landing(u.Role)
+	}
+	w.redirect(rw, r, next)
+}

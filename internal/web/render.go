@@ -1,0 +1,174 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/service"
+)
+
+// cst is China Standard Time; pages show times in it whatever the
+// server's zone (there is no daylight saving to follow).
+var cst = time.FixedZone("CST", 8*3600)
+
+// page is what every template gets: the layout's needs and the page's own
+// data in Data.
+type page struct {
+	Lang      string
+	OtherLang string // the language the switch offers
+	LangURL   string // this page in the other language
+	Title     string
+	User      *model.User
+	RoleLabel string
+	CSRF      string
+	Demo      bool
+	Nav       string // active navigation item
+	Map       bool   // the page draws a map
+	MapOK     bool   // the vendored Leaflet is in the binary
+	Tiles     MapConfig
+	Flash     string
+	Error     string // a message about the whole page or form
+	Data      any
+}
+
+func (w *Web) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t": func(lang, key string, args ...any) string { return w.i18n.T(lang, key, args...) },
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(cst).Format("2006-01-02 15:04")
+		},
+		"isotime": func(t time.Time) string { return t.In(cst).Format(time.RFC3339) },
+		"pct":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		"add":     func(a, b int) int { return a + b },
+		// pass hands a partial the page language with its data.
+		"pass": func(lang string, v any) map[string]any { return map[string]any{"Lang": lang, "V": v} },
+		// ferr hands the field-error partial a field's id and message.
+		"ferr": func(id, msg string) map[string]string { return map[string]string{"ID": id, "Msg": msg} },
+		"area": func(m2 float64) string { return fmt.Sprintf("%.0f", m2) },
+	}
+}
+
+// parsePages builds one template set per page: the layout and partials,
+// and the page's own file defining "content".
+func parsePages(funcs template.FuncMap) map[string]*template.Template {
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, f := range files {
+		t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
+		out[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	return out
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// newPage starts a page for the request with a translated title.
+func (w *Web) newPage(q *req, titleKey, nav string) *page {
+	p := &page{Lang: q.lang, Title: w.i18n.T(q.lang, titleKey), CSRF: q.csrf, Demo: w.demo, Nav: nav,
+		MapOK: w.mapOK, Tiles: w.mapCfg, LangURL: q.langURL}
+	p.OtherLang = "en"
+	if q.lang == "en" {
+		p.OtherLang = "zh-CN"
+	}
+	if q.user.ID != 0 {
+		u := q.user
+		p.User = &u
+		p.RoleLabel = w.i18n.T(q.lang, "role."+string(u.Role))
+	}
+	return p
+}
+
+// render writes a page with its status. It renders into a buffer first so
+// a template error becomes a clean 500.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := w.pages[name]
+	if !ok {
+		panic("web: no page template " + name)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+		w.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
+		w.securityHeaders(rw.Header())
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := rw.Header()
+	w.securityHeaders(h)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	if p.Lang == "en" {
+		h.Set("Content-Language", "en")
+	} else {
+		h.Set("Content-Language", "zh-CN")
+	}
+	rw.WriteHeader(status)
+	rw.Write(buf.Bytes())
+}
+
+// message is the data of the plain message page.
+type message struct {
+	Heading string
+	Text    string
+	Back    string // link target, "" for none
+	BackKey string
+}
+
+// messagePage renders a plain page with one message.
+func (w *Web) messagePage(rw http.ResponseWriter, r *http.Request, q *req, status int, titleKey, textKey string) {
+	p := w.newPage(q, titleKey, "")
+	m := message{Heading: p.Title, Text: w.i18n.T(q.lang, textKey), Back: "/", BackKey: "web.nav.home"}
+	if q.user.ID != 0 {
+		m.Back, m.BackKey = "/work/inbox", "web.nav.inbox"
+	}
+	p.Data = m
+	w.render(rw, r, status, "message", p)
+}
+
+// fail renders the page for a service error.
+func (w *Web) fail(rw http.ResponseWriter, r *http.Request, q *req, err error) {
+	switch {
+	case errors.Is(err, service.ErrNotFound):
+		w.messagePage(rw, r, q, http.StatusNotFound, "web.error.not_found_title", "web.error.not_found")
+	case errors.Is(err, service.ErrForbidden):
+		w.messagePage(rw, r, q, http.StatusForbidden, "web.error.forbidden_title", "error.forbidden")
+	default:
+		w.log.Error("page failed", "path", r.URL.Path, "err", err)
+		w.messagePage(rw, r, q, http.StatusInternalServerError, "web.error.internal_title", "error.internal")
+	}
+}
+
+// fieldErrors translates a validation error's fields; fields not in the
+// error give "".
+func (w *Web) fieldErrors(lang string, err error) map[string]string {
+	var ve *service.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	out := make(map[string]string, len(ve.Fields))
+	for f, fe := range ve.Fields {
+		out[f] = w.i18n.T(lang, fe.Key, fe.Args...)
+	}
+	return out
+}
+
+func (w *Web) notFound(rw http.ResponseWriter, r *http.Request, q *req) {
+	w.messagePage(rw, r, q, http.StatusNotFound, "web.error.not_found_title", "web.error.page_not_found")
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"io/fs"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/i18n"
+)
+
+func TestDeadlineLevel(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, cst)
+	due := start.Add(100 * time.Hour)
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{start, "ok"},
+		{start.Add(79 * time.Hour), "ok"},
+		{start.Add(80 * time.Hour), "warn"}, // 80 % used
+		{due.Add(-time.Second), "warn"},
+		{due, "late"},
+		{due.Add(time.Hour), "late"},
+	} {
+		if got := deadlineLevel(start, due, tc.now); got != tc.want {
+			t.Errorf("at %s: %q, want %q", tc.now.Sub(start), got, tc.want)
+		}
+	}
+	if got := deadlineLevel(start, time.Time{}, start); got != "" {
+		t.Errorf("no deadline: %q", got)
+	}
+	if got := deadlineLevel(time.Time{}, due, start); got != "ok" {
+		t.Errorf("unknown start before the deadline: %q", got)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for s, want := range map[string]bool{"/work/inbox": true, "/work/cases/3?x=1": true, "": false, "//evil.example": false,
+		"/\\evil.example": false, "https://evil.example": false, "work": false, "/a\r\nSet-Cookie: x": false} {
+		if localPath(s) != want {
+			t.Errorf("localPath(%q) = %v", s, !want)
+		}
+	}
+}
+
+func TestSwitchURL(t *testing.T) {
+	u, _ := url.Parse("/work/inbox?tab=late&lang=zh-CN&done=accept")
+	if got := switchURL(u, "zh-CN"); got != "/work/inbox?lang=en&tab=late" {
+		t.Errorf("switch to English: %s", got)
+	}
+	if got := switchURL(u, "en"); got != "/work/inbox?lang=zh-CN&tab=late" {
+		t.Errorf("switch to Chinese: %s", got)
+	}
+}
+
+func TestContentSecurityPolicy(t *testing.T) {
+	def := contentSecurityPolicy("")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:;", "frame-ancestors 'none'", "form-action 'self'"} {
+		if !strings.Contains(def, want) {
+			t.Errorf("default CSP lacks %q: %s", want, def)
+		}
+	}
+	if strings.Contains(def, "unsafe") || strings.Contains(def, "http") {
+		t.Errorf("default CSP allows too much: %s", def)
+	}
+	tdt := contentSecurityPolicy("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}")
+	if !strings.Contains(tdt, "img-src 'self' data: blob: https://*.tianditu.gov.cn;") || strings.Contains(tdt, "script-src 'self' https") {
+		t.Errorf("tile CSP: %s", tdt)
+	}
+	one := contentSecurityPolicy("https://tiles.example.org/{z}/{x}/{y}.png")
+	if !strings.Contains(one, "img-src 'self' data: blob: https://tiles.example.org;") {
+		t.Errorf("single-host tile CSP: %s", one)
+	}
+}
+
+// TestCatalogueCoversPages: every message key a template or handler names
+// is in both catalogues (a missing key would show as the raw key).
+func TestCatalogueCoversPages(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyRe := regexp.MustCompile(`"((?:web|error|field|demo|app|role)\.[a-z_.0-9]+[a-z_0-9])"`)
+	seen := 0
+	check := func(name, text string) {
+		for _, m := range keyRe.FindAllStringSubmatch(text, -1) {
+			seen++
+			if !cat.Has(m[1]) {
+				t.Errorf("%s names %q, which is not in the catalogue", name, m[1])
+			}
+		}
+	}
+	fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(templateFS, p)
+			check(p, string(b))
+		}
+		return nil
+	})
+	if seen < 150 {
+		t.Fatalf("only %d keys found in the templates", seen)
+	}
+	// Keys built at run time.
+	for _, prefix := range []string{"web.tab.", "role.", "web.channel.", "web.result."} {
+		var list []string
+		switch prefix {
+		case "web.tab.":
+			for _, tab := range allTabs {
+				list = append(list, tab.Key)
+			}
+		case "role.":
+			list = []string{"citizen", "operator", "grid_worker", "supervisor", "dispatcher", "unit", "discipline", "leader", "admin"}
+		case "web.channel.":
+			list = []string{"app", "hotline", "patrol", "video", "inspection", "supervision", "web", "open311"}
+		case "web.result.":
+			list = []string{"pass", "fail", "satisfied", "basically_satisfied", "dissatisfied"}
+		}
+		for _, k := range list {
+			if !cat.Has(prefix + k) {
+				t.Errorf("catalogue lacks %s%s", prefix, k)
+			}
+		}
+	}
+	// The English catalogue has its own text for the pages, not Chinese.
+	for _, k := range []string{"web.home.heading", "web.report.submit", "web.tab.late", "web.map.missing"} {
+		if en := cat.T("en", k); en == cat.T("zh-CN", k) || strings.ContainsFunc(en, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+			t.Errorf("%s is not translated: %q", k, en)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &Web{i18n: cat}
+	for d, want := range map[time.Duration]string{
+		50 * time.Hour:                 "2 天 2 小时",
+		-(3*time.Hour + 5*time.Minute): "3 小时 5 分",
+		12 * time.Minute:               "12 分钟",
+	} {
+		if got := w.duration("zh-CN", d); got != want {
+			t.Errorf("%s: %q, want %q", d, got, want)
+		}
+	}
+	if got := w.duration("en", 50*time.Hour); got != "2 d 2 h" {
+		t.Errorf("English: %q", got)
+	}
+}
+
+// TestMapLibraryMissing: a binary built without `make assets` says so
+// plainly where the map would be, and loads no map script.
+func TestMapLibraryMissing(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &Web{i18n: cat}
+	w.pages = parsePages(w.funcs())
+	for _, ok := range []bool{false, true} {
+		var b strings.Builder
+		p := &page{Lang: "zh-CN", Title: "t", Map: true, MapOK: ok, Data: figuresView{District: "娄星区"}}
+		if err := w.pages["map"].ExecuteTemplate(&b, "layout", p); err != nil {
+			t.Fatal(err)
+		}
+		html := b.String()
+		missing := strings.Contains(html, `<p class="map-missing" role="note">地图组件未安装（运行 make assets）</p>`)
+		script := strings.Contains(html, `<script src="/static/vendor/leaflet/leaflet.js">`)
+		if missing == ok || script != ok {
+			t.Errorf("library present %v: notice %v, script %v", ok, missing, script)
+		}
+	}
+}
