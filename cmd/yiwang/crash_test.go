@@ -90,7 +90,7 @@ func TestCrashKeepsAcknowledgedCases(t *testing.T) {
 	}
 
 	const clients, perClient = 6, 3000 // per-client cap; the load stops after the 20th kill
-	var acked sync.Map // key → receipt
+	var acked sync.Map                 // key → receipt
 	var sent, ok201, retries atomic.Int64
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

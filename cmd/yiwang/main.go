@@ -51,6 +51,7 @@ usage:
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
+  yiwang user totp --data DIR --username U            enrol a TOTP second factor (required for admin, discipline)
   yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N])
   yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
   yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
@@ -231,8 +232,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "totp" {
+		return cmdUserTOTP(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: yiwang user add --data DIR --username U --role R --org ID [--password P]")
+		return errors.New("usage: yiwang user add --data DIR --username U --role R --org ID [--password P]\n       yiwang user totp --data DIR --username U")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -277,4 +281,28 @@ func trimNewline(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// cmdUserTOTP gives a user a new TOTP secret and prints the otpauth URL to
+// scan; the secret itself is the last word of the last line.
+func cmdUserTOTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user totp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL (YIWANG_DB)")
+	username := fs.String("username", "", "the account")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	secret, url, err := a.Service.EnrollTOTP(ctx, *username)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "scan with an authenticator app: %s\nsecret for %s: %s\n", url, *username, secret)
+	return nil
 }

@@ -151,7 +151,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	}
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filepath.Join(cfg.DataDir, "files"), Now: cfg.Now,
-		WarnShare: cfg.WarnShare,
+		WarnShare: cfg.WarnShare, Demo: cfg.Demo,
 	})
 	if err != nil {
 		return nil, err

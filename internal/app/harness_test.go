@@ -39,8 +39,10 @@ func (h *harness) start() {
 		h.t.Fatalf("open app: %v", err)
 	}
 	h.app = a
-	h.srv = httptest.NewServer(a.Handler)
+	h.srv = newServer(a)
 }
+
+func newServer(a *app.App) *httptest.Server { return httptest.NewServer(a.Handler) }
 
 func (h *harness) stop() {
 	if h.srv != nil {

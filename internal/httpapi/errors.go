@@ -65,6 +65,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.writeError(w, r, http.StatusUnprocessableEntity, "error.validation", ve.Fields)
 	case errors.Is(err, service.ErrUnauthorized):
 		a.writeError(w, r, http.StatusUnauthorized, "error.unauthorized", nil)
+	case errors.Is(err, service.ErrTOTPRequired):
+		a.writeError(w, r, http.StatusUnauthorized, "error.totp_required", nil)
+	case errors.Is(err, service.ErrTOTPEnrollment):
+		a.writeError(w, r, http.StatusForbidden, "error.totp_enrollment_required", nil)
 	case errors.Is(err, service.ErrLoginFailed):
 		a.writeError(w, r, http.StatusUnauthorized, "error.login_failed", nil)
 	case errors.Is(err, service.ErrForbidden):

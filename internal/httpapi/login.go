@@ -10,11 +10,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		OTP      string `json:"otp"` // TOTP code: required for admin and discipline roles
 	}
 	if !a.decode(w, r, &in) {
 		return
 	}
-	token, u, err := a.svc.Login(r.Context(), in.Username, in.Password)
+	token, u, err := a.svc.LoginOTP(r.Context(), in.Username, in.Password, in.OTP)
 	rec := audit.FromContext(r.Context())
 	rec.Username, rec.Detail = in.Username, "login"
 	if err == nil {

@@ -46,6 +46,10 @@ type User struct {
 	// LockedUntil is when a lock from them ends.
 	FailedLogins int       `json:"-"`
 	LockedUntil  time.Time `json:"-"`
+	// TOTPSecret is the second factor's secret ("" when not enrolled);
+	// TOTPLastStep the last time step a code was accepted for.
+	TOTPSecret   string `json:"-"`
+	TOTPLastStep int64  `json:"-"`
 }
 
 // Session is a login token's server side. Only the token's hash is stored.

@@ -31,6 +31,8 @@ type Deps struct {
 	Now func() time.Time
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
+	// Demo relaxes what demo accounts need (no second factor).
+	Demo bool
 	// ToleranceM is how far outside every grid a point may fall (GPS
 	// error) and still be routed to the nearest grid.
 	ToleranceM float64
@@ -51,13 +53,14 @@ type Service struct {
 	sessionTTL time.Duration
 	toleranceM float64
 	ref        atomic.Pointer[Reference]
+	demo       bool
 }
 
 // New builds the service and loads the reference data.
 func New(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		store: d.Store, log: d.Log, workflows: d.Workflows, calendar: d.Calendar, filesDir: d.FilesDir,
-		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM,
+		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM, demo: d.Demo,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -16,8 +16,21 @@ import (
 // login takes as long whether or not the user exists.
 var dummyHash, _ = auth.HashPassword("yiwang-timing-equaliser", auth.DefaultParams)
 
-// Login checks a username and password and opens a session.
-func (s *Service) Login(ctx context.Context, username, password string) (token string, u model.User, err error) {
+// Login checks a username and password and opens a session. Roles that
+// require a second factor must use LoginOTP.
+func (s *Service) Login(ctx context.Context, username, password string) (string, model.User, error) {
+	return s.LoginOTP(ctx, username, password, "")
+}
+
+// RequiresTOTP reports whether a role must log in with a second factor:
+// administrators and the discipline commission (outside demo mode).
+func (s *Service) RequiresTOTP(r model.Role) bool {
+	return !s.demo && (r == model.RoleAdmin || r == model.RoleDiscipline)
+}
+
+// LoginOTP checks a username, password and, where the role needs one or
+// the user enrolled, a TOTP code, and opens a session.
+func (s *Service) LoginOTP(ctx context.Context, username, password, otp string) (token string, u model.User, err error) {
 	u, err = s.store.UserByUsername(ctx, strings.TrimSpace(username))
 	if errors.Is(err, store.ErrNotFound) {
 		auth.CheckPassword(password, dummyHash)
@@ -36,6 +49,27 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 			return "", u, err
 		}
 		return "", u, ErrLoginFailed
+	}
+	if u.TOTPSecret != "" || s.RequiresTOTP(u.Role) {
+		if u.TOTPSecret == "" {
+			return "", u, ErrTOTPEnrollment
+		}
+		step, ok := auth.CheckTOTP(u.TOTPSecret, strings.TrimSpace(otp), now, u.TOTPLastStep)
+		if ok {
+			ok, err = s.store.UseTOTPStep(ctx, u.ID, step)
+			if err != nil {
+				return "", u, err
+			}
+		}
+		if !ok {
+			if err := s.store.RecordLogin(ctx, u.ID, false, lockUntil(u.FailedLogins+1, now)); err != nil {
+				return "", u, err
+			}
+			if otp == "" {
+				return "", u, ErrTOTPRequired
+			}
+			return "", u, ErrLoginFailed
+		}
 	}
 	if u.FailedLogins > 0 {
 		if err := s.store.RecordLogin(ctx, u.ID, true, time.Time{}); err != nil {
@@ -143,3 +177,28 @@ func lockUntil(failures int, now time.Time) time.Time {
 type LockedError struct{ Until time.Time }
 
 func (e *LockedError) Error() string { return "account locked until " + e.Until.Format(time.RFC3339) }
+
+// Second-factor errors.
+var (
+	ErrTOTPRequired   = errors.New("totp code required")
+	ErrTOTPEnrollment = errors.New("totp enrolment required")
+)
+
+// EnrollTOTP gives a user a new second-factor secret and returns it with
+// the otpauth URL for an authenticator app.
+func (s *Service) EnrollTOTP(ctx context.Context, username string) (secret, url string, err error) {
+	u, err := s.store.UserByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if secret, err = auth.NewTOTPSecret(); err != nil {
+		return "", "", err
+	}
+	if err := s.store.SetTOTP(ctx, u.ID, secret); err != nil {
+		return "", "", err
+	}
+	return secret, auth.TOTPURL(secret, "yiwang", u.Username), nil
+}

@@ -57,6 +57,10 @@ type Store interface {
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// RecordLogin counts a failed login (setting the lock) or clears the count.
 	RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error
+	// SetTOTP stores a second-factor secret; UseTOTPStep spends a code's
+	// time step once (false when already used).
+	SetTOTP(ctx context.Context, userID int64, secret string) error
+	UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
 
 	CreateSession(ctx context.Context, s model.Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (model.Session, error)

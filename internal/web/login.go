@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -35,14 +36,25 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, q *req) {
 func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	next := r.PostFormValue("next")
-	token, u, err := w.svc.Login(r.Context(), username, r.PostFormValue("password"))
+	token, u, err := w.svc.LoginOTP(r.Context(), username, r.PostFormValue("password"), r.PostFormValue("otp"))
 	if err != nil {
-		if !errors.Is(err, service.ErrLoginFailed) {
+		key := map[error]string{service.ErrLoginFailed: "error.login_failed", service.ErrTOTPRequired: "error.totp_required", service.ErrTOTPEnrollment: "error.totp_enrollment_required"}
+		var msg string
+		var le *service.LockedError
+		for e, k := range key {
+			if errors.Is(err, e) {
+				msg = w.i18n.T(q.lang, k)
+			}
+		}
+		if errors.As(err, &le) {
+			msg = w.i18n.T(q.lang, "error.account_locked", int(time.Until(le.Until).Minutes())+1)
+		}
+		if msg == "" {
 			w.fail(rw, r, q, err)
 			return
 		}
 		p := w.newPage(q, "web.login.title", "login")
-		p.Error = w.i18n.T(q.lang, "error.login_failed")
+		p.Error = msg
 		p.Data = loginForm{Username: username, Next: next, Demo: w.demo}
 		w.render(rw, r, http.StatusUnauthorized, "login", p)
 		return

@@ -9,14 +9,14 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
-const userColumns = `id, username, display_name, role, org_id, password_hash, disabled, created_at, failed_logins, locked_until`
+const userColumns = `id, username, display_name, role, org_id, password_hash, disabled, created_at, failed_logins, locked_until, totp_secret, totp_last_step`
 
 func scanUser(row interface{ Scan(...any) error }) (model.User, error) {
 	var u model.User
 	var role string
 	var disabled int
 	var created, locked int64
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.OrgID, &u.PasswordHash, &disabled, &created, &u.FailedLogins, &locked); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.OrgID, &u.PasswordHash, &disabled, &created, &u.FailedLogins, &locked, &u.TOTPSecret, &u.TOTPLastStep); err != nil {
 		return u, notFound(err)
 	}
 	u.Role, u.Disabled, u.CreatedAt = model.Role(role), disabled != 0, fromMs(created)
@@ -131,4 +131,28 @@ func nullMsZero(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+// SetTOTP stores (or with "" removes) a user's second-factor secret.
+func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string) error {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE users SET totp_secret = ?, totp_last_step = 0 WHERE id = ?`), secret, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// UseTOTPStep records that a code for step was used; it reports false when
+// that step (or a later one) was already used, so a code works once even
+// with several nodes.
+func (db *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`), step, userID, step)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
