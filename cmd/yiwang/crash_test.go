@@ -46,7 +46,7 @@ func TestCrashKeepsAcknowledgedCases(t *testing.T) {
 	addr := freePort(t)
 	base := "http://" + addr
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--demo", "--addr", addr, "--data", data, "--log-level", "error")
+		cmd := exec.Command(bin, "serve", "--demo", "--addr", addr, "--data", data, "--log-level", "error", "--public-rate", "-1")
 		cmd.Env = append(os.Environ(), "YIWANG_DEMO_PASSWORD=")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {

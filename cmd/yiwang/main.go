@@ -127,6 +127,13 @@ func env(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
@@ -151,6 +158,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
 	natsURL := fs.String("nats", env("YIWANG_NATS", ""), "publish case events to NATS JetStream at this URL, e.g. nats://127.0.0.1:4222 (YIWANG_NATS)")
 	webhook := fs.String("webhook", env("YIWANG_WEBHOOK", ""), "POST case events to this URL, signed with YIWANG_WEBHOOK_SECRET (YIWANG_WEBHOOK)")
+	publicRate := fs.Int("public-rate", envInt("YIWANG_PUBLIC_RATE", 0), "anonymous writes allowed per client address per minute; 0 default (120), -1 off for load tests (YIWANG_PUBLIC_RATE)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -165,7 +173,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
+		PublicPerMinute: *publicRate,
+		NATSURL:         *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
 	}

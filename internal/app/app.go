@@ -40,6 +40,9 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL (postgres://…); empty means the
 	// embedded SQLite file in DataDir.
 	DatabaseURL string
+	// PublicPerMinute limits anonymous writes per client address: 0 means
+	// the default (120 a minute), negative turns the limit off (load tests).
+	PublicPerMinute int
 	// SQLiteSync is FULL (default) or NORMAL.
 	SQLiteSync string
 	Log        *slog.Logger
@@ -157,7 +160,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log})
+	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute})
 	api.Register(mux)
 	o311 := open311.New(open311.Deps{Service: svc, I18n: cat, Log: cfg.Log, Now: cfg.Now})
 	o311.Register(mux)

@@ -22,11 +22,14 @@ type harness struct {
 	dir string
 	app *app.App
 	srv *httptest.Server
+	// publicRate is the anonymous-write limit; tests that send load turn
+	// it off (-1), the rate-limit test sets its own.
+	publicRate int
 }
 
 func newHarness(t *testing.T, dir string) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: dir}
+	h := &harness{t: t, dir: dir, publicRate: -1}
 	h.start()
 	t.Cleanup(h.stop)
 	return h
@@ -34,7 +37,7 @@ func newHarness(t *testing.T, dir string) *harness {
 
 func (h *harness) start() {
 	h.t.Helper()
-	a, err := app.Open(context.Background(), app.Config{DataDir: h.dir, Demo: true, DemoCases: 60})
+	a, err := app.Open(context.Background(), app.Config{DataDir: h.dir, Demo: true, DemoCases: 60, PublicPerMinute: h.publicRate})
 	if err != nil {
 		h.t.Fatalf("open app: %v", err)
 	}
