@@ -41,6 +41,10 @@ assets:
 		cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/ ; \
 	else echo "npm not found: skipping browser assets (maps and charts will say they are missing)"; fi
 
+## fuzz: every fuzz target (parsers of outside input) for FUZZTIME each
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),5s) ./scripts/fuzz.sh
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 

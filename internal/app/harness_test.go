@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/model"
 	_ "modernc.org/sqlite"
 )
 
@@ -128,3 +129,5 @@ func (h *harness) counts() map[string]int {
 	}
 	return out
 }
+
+func emptyFilter() model.CaseFilter { return model.CaseFilter{} }
