@@ -55,6 +55,7 @@ usage:
   yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N])
   yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
   yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
+  yiwang keys rotate --data DIR --id K2               add a personal-data key and re-seal every reporter with it
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
   yiwang loadtest --target URL --rate R --duration D --mix cases=3,read=1   bounded load on loopback
   yiwang version
@@ -79,14 +80,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRestore(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		err = cmdLoadtest(ctx, args[1:], stdout, stderr)
+	case "keys":
+		err = cmdKeys(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "migrate-store":
 		err = cmdMigrateStore(ctx, args[1:], stdout, stderr)
 	case "apikey":
 		err = cmdAPIKey(ctx, args[1:], stdout, stderr)
+	case "eventsource":
+		err = cmdEventSource(ctx, args[1:], stdout, stderr)
 	case "grids", "components", "addresses":
 		err = cmdGeo(ctx, args, stdout, stderr)
+	case "calendar":
+		err = cmdCalendar(ctx, args[1:], stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -159,6 +166,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	natsURL := fs.String("nats", env("YIWANG_NATS", ""), "publish case events to NATS JetStream at this URL, e.g. nats://127.0.0.1:4222 (YIWANG_NATS)")
 	webhook := fs.String("webhook", env("YIWANG_WEBHOOK", ""), "POST case events to this URL, signed with YIWANG_WEBHOOK_SECRET (YIWANG_WEBHOOK)")
 	publicRate := fs.Int("public-rate", envInt("YIWANG_PUBLIC_RATE", 0), "anonymous writes allowed per client address per minute; 0 default (120), -1 off for load tests (YIWANG_PUBLIC_RATE)")
+	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
+	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -173,8 +182,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		PublicPerMinute: *publicRate,
-		NATSURL:         *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
+		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto,
+		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
 	}
@@ -202,7 +211,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	cases := fs.Int("cases", 2400, "historical cases to generate")
+	cases := fs.Int("cases", 2400, "historical cases to generate (above 20000 written in batches with their statistics: 1000000 takes about a minute or two)")
 	pw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -211,7 +220,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%s already holds a database; the demo loads only into an empty data dir", *data)
 	}
 	start := time.Now()
-	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: true, DemoPassword: *pw, DemoCases: *cases, Log: newLogger(stderr, "warn")})
+	// The load is one-off: synchronous=NORMAL (a crash loses at most the
+	// load, which starts again on an empty dir); the server reopens it FULL.
+	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: true, DemoPassword: *pw, DemoCases: *cases, SQLiteSync: "NORMAL", TimerTick: -1, Log: newLogger(stderr, "info")})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,12 @@ type Config struct {
 	// PublicPerMinute limits anonymous writes per client address: 0 means
 	// the default (120 a minute), negative turns the limit off (load tests).
 	PublicPerMinute int
+	// PIIKeys is the key file sealing personal data at rest ("id suite
+	// hexkey" lines, oldest first). Empty: DataDir/pii.keys, made on first
+	// start. Crypto "gm" uses SM4-GCM for new keys and SM3 for the audit
+	// chain (国密); "" uses AES-256-GCM and SHA-256.
+	PIIKeys string
+	Crypto  string
 	// SQLiteSync is FULL (default) or NORMAL.
 	SQLiteSync string
 	Log        *slog.Logger
@@ -58,6 +64,15 @@ type Config struct {
 	// WarnShare is the elapsed share of a deadline at which a case turns
 	// yellow (default 0.8).
 	WarnShare float64
+	// OfficeHours are the office periods working hours count, e.g.
+	// "08:30-12:00,14:00-17:30" (the default).
+	OfficeHours string
+	// GroupCommit makes concurrent writes share transactions: "on", "off",
+	// or "" for YIWANG_GROUP_COMMIT, else the default (on for SQLite, off
+	// for PostgreSQL).
+	GroupCommit string
+	// Intake tunes machine-event intake; zero values take the defaults.
+	Intake service.IntakeOptions
 }
 
 // App is a running yiwang.
@@ -66,6 +81,9 @@ type App struct {
 	Store   store.Store
 	Service *service.Service
 	Handler http.Handler
+	// Intake takes machine events (video, IoT) in.
+	Intake *service.Intake
+	sql    *sqlstore.DB
 	// Publisher drains the event outbox; nil when no sink is configured.
 	Publisher *events.Publisher
 
@@ -106,17 +124,44 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("integrity check at start-up: %w", err)
 	}
-	a, err := build(ctx, cfg, st)
+	ring, err := loadPII(cfg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	st.SetPII(ring)
+	var base store.Store = st
+	if groupCommit(cfg) {
+		base = sqlstore.NewGroupCommit(st, sqlstore.GroupCommitOptions{})
+	}
+	a, err := build(ctx, cfg, base)
+	if err != nil {
+		base.Close()
+		return nil, err
+	}
+	a.sql = st
 	if err := a.startEvents(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.startTimers()
+	a.Go(a.Intake.Run)
 	return a, nil
+}
+
+// groupCommit decides whether writes go through the batching writer.
+func groupCommit(cfg Config) bool {
+	v := cfg.GroupCommit
+	if v == "" {
+		v = os.Getenv("YIWANG_GROUP_COMMIT")
+	}
+	switch v {
+	case "on", "1", "true":
+		return true
+	case "off", "0", "false":
+		return false
+	}
+	return cfg.DatabaseURL == ""
 }
 
 func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
@@ -124,7 +169,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	cal, err := calendar.Default()
+	cal, err := workingCalendar(cfg.OfficeHours)
 	if err != nil {
 		return nil, err
 	}
@@ -154,13 +199,14 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	}
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filepath.Join(cfg.DataDir, "files"), Now: cfg.Now,
-		WarnShare: cfg.WarnShare, Demo: cfg.Demo,
+		WarnShare: cfg.WarnShare, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
 	})
 	if err != nil {
 		return nil, err
 	}
+	intake := service.NewIntake(svc, cfg.Intake)
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute})
+	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake})
 	api.Register(mux)
 	o311 := open311.New(open311.Deps{Service: svc, I18n: cat, Log: cfg.Log, Now: cfg.Now})
 	o311.Register(mux)
@@ -170,7 +216,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}
 	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
-	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux)}, nil
+	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake}, nil
 }
 
 // startEvents connects the configured event sinks and starts the
@@ -194,6 +240,22 @@ func (a *App) startEvents(ctx context.Context) error {
 	a.Publisher = events.NewPublisher(a.Store, a.Config.Log, 0, sinks...)
 	a.Go(a.Publisher.Run)
 	return nil
+}
+
+// workingCalendar is the embedded years with the configured office hours.
+func workingCalendar(hours string) (*calendar.Calendar, error) {
+	if hours == "" {
+		return calendar.Default()
+	}
+	oh, err := calendar.ParseOfficeHours(hours)
+	if err != nil {
+		return nil, fmt.Errorf("office hours: %w", err)
+	}
+	years, err := calendar.EmbeddedYears()
+	if err != nil {
+		return nil, err
+	}
+	return calendar.New(years, oh)
 }
 
 // startTimers fires deadline timers (yellow, red, automatic 督办) in the
@@ -230,3 +292,6 @@ func (a *App) Close() error {
 	}
 	return a.Store.Close()
 }
+
+// SQL returns the underlying SQL store (for maintenance commands).
+func (a *App) SQL() (*sqlstore.DB, bool) { return a.sql, a.sql != nil }

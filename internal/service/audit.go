@@ -12,6 +12,9 @@ func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
+	if e.Alg == "" {
+		e.Alg = s.auditAlg
+	}
 	if err := s.store.AppendAudit(context.WithoutCancel(ctx), &e); err != nil {
 		s.log.Error("audit entry not written", "action", e.Action, "user", e.Username, "err", err)
 	}

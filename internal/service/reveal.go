@@ -44,7 +44,7 @@ func (s *Service) RevealReporter(ctx context.Context, actor model.User, caseID i
 	if utf8.RuneCountInString(reason) < 4 {
 		return model.Reporter{}, Invalid("reason", "field.reason_required")
 	}
-	entry.Result = "ok"
+	entry.Result, entry.At, entry.Alg = "ok", s.now(), s.auditAlg
 	// The view is recorded before the data leaves: no record, no reveal.
 	if err := s.store.AppendAudit(ctx, &entry); err != nil {
 		return model.Reporter{}, err

@@ -33,6 +33,8 @@ type Deps struct {
 	SessionTTL time.Duration
 	// Demo relaxes what demo accounts need (no second factor).
 	Demo bool
+	// AuditAlg is the audit chain's hash: "sha256" (default) or "sm3".
+	AuditAlg string
 	// ToleranceM is how far outside every grid a point may fall (GPS
 	// error) and still be routed to the nearest grid.
 	ToleranceM float64
@@ -54,13 +56,14 @@ type Service struct {
 	toleranceM float64
 	ref        atomic.Pointer[Reference]
 	demo       bool
+	auditAlg   string
 }
 
 // New builds the service and loads the reference data.
 func New(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		store: d.Store, log: d.Log, workflows: d.Workflows, calendar: d.Calendar, filesDir: d.FilesDir,
-		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM, demo: d.Demo,
+		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM, demo: d.Demo, auditAlg: d.AuditAlg,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -14,7 +14,8 @@ const caseColumns = `id, receipt, type, def_version, channel, category_id, descr
  grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
  master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, fields, flow, owner_id, alert`
 
-func scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
+// scanCase reads a case row, opening the sealed personal data.
+func (db *DB) scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
 	var c model.Case
 	var channel, status string
 	var grid, community, street, unit, master, due, createdBy, closed sql.NullInt64
@@ -31,6 +32,12 @@ func scanCase(row interface{ Scan(...any) error }) (model.Case, error) {
 	if err := decodeCaseJSON(&c, fields, flow); err != nil {
 		return c, err
 	}
+	if c.Reporter.Name, err = db.pii.Open(c.Reporter.Name); err != nil {
+		return c, err
+	}
+	if c.Reporter.Phone, err = db.pii.Open(c.Reporter.Phone); err != nil {
+		return c, err
+	}
 	c.OwnerID, c.Alert, c.CategoryID = fromNullID(owner), model.Alert(alert), fromNullID(category)
 	c.Channel, c.Status, c.Anonymous = model.Channel(channel), model.State(status), anonymous != 0
 	c.GridID, c.CommunityID, c.StreetID, c.UnitID = fromNullID(grid), fromNullID(community), fromNullID(street), fromNullID(unit)
@@ -45,12 +52,21 @@ func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c *model.Case, idemKey
 	if idemKey != "" {
 		key = idemKey
 	}
+	// Personal data is sealed before it reaches the database.
+	name, err := db.pii.Seal(c.Reporter.Name)
+	if err != nil {
+		return err
+	}
+	phone, err := db.pii.Seal(c.Reporter.Phone)
+	if err != nil {
+		return err
+	}
 	return tx.QueryRowContext(ctx, db.q(`INSERT INTO cases (receipt, type, def_version, channel, category_id, description, lat, lng, address,
  grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
  master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key, fields, flow, owner_id, alert)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
-		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, c.Reporter.Name, c.Reporter.Phone,
+		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, name, phone,
 		boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
 		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(c.Alert)).Scan(&c.ID)
 }
@@ -167,12 +183,12 @@ func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, 
 
 // Case returns one case or ErrNotFound.
 func (db *DB) Case(ctx context.Context, id int64) (model.Case, error) {
-	return scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE id = ?`), id))
+	return db.scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE id = ?`), id))
 }
 
 // CaseByReceipt returns the case with a citizen's receipt code.
 func (db *DB) CaseByReceipt(ctx context.Context, receipt string) (model.Case, error) {
-	return scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE receipt = ?`), receipt))
+	return db.scanCase(db.r.QueryRowContext(ctx, db.q(`SELECT `+caseColumns+` FROM cases WHERE receipt = ?`), receipt))
 }
 
 func (db *DB) where(f model.CaseFilter, keyset bool) (string, []any) {
@@ -232,7 +248,7 @@ func (db *DB) ListCases(ctx context.Context, f model.CaseFilter) ([]model.Case, 
 	defer rows.Close()
 	var out []model.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := db.scanCase(rows)
 		if err != nil {
 			return nil, err
 		}

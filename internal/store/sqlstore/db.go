@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/yiwang-gov/yiwang/internal/pii"
 	"github.com/yiwang-gov/yiwang/internal/store"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -31,7 +32,13 @@ type DB struct {
 	r, w      *sql.DB
 	dialect   string
 	exclusive sync.Mutex
+	// pii seals reporters' personal data; nil stores it as given.
+	pii *pii.Ring
 }
+
+// SetPII turns on sealing of personal data with the key ring. Rows written
+// before stay readable and are sealed again by ResealPII.
+func (db *DB) SetPII(r *pii.Ring) { db.pii = r }
 
 var _ store.Store = (*DB)(nil)
 

@@ -304,7 +304,7 @@ func (db *DB) ListOpen311Cases(ctx context.Context, f store.Open311Filter) ([]mo
 	defer rows.Close()
 	out := []model.Case{}
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := db.scanCase(rows)
 		if err != nil {
 			return nil, 0, err
 		}

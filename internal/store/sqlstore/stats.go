@@ -106,7 +106,7 @@ func (db *DB) StatsLoad(ctx context.Context, ids []int64) ([]store.CaseWithTimel
 			return nil, err
 		}
 		for rows.Next() {
-			c, err := scanCase(rows)
+			c, err := db.scanCase(rows)
 			if err != nil {
 				rows.Close()
 				return nil, err
@@ -312,12 +312,7 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 		for i, c := range cols {
 			sets[i] = c + " = " + table + "." + c + " + excluded." + c
 		}
-		q := `INSERT INTO ` + table + ` (` + pcol + `, type, street_id, unit_id, ` + strings.Join(cols, ", ") + `) VALUES (` +
-			strings.TrimSuffix(strings.Repeat("?, ", 4+len(cols)), ", ") + `) ON CONFLICT (` + pcol + `, type, street_id, unit_id) DO UPDATE SET ` + strings.Join(sets, ", ")
-		stmt, err := tx.PrepareContext(ctx, db.q(q))
-		if err != nil {
-			return err
-		}
+		var rows [][]any
 		for _, k := range keys {
 			if k.monthly != (table == "stat_month") {
 				continue
@@ -328,12 +323,12 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 			for _, v := range d {
 				args = append(args, v)
 			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				stmt.Close()
-				return fmt.Errorf("stats: move aggregates: %w", err)
-			}
+			rows = append(rows, args)
 		}
-		stmt.Close()
+		if err := db.multiUpsert(ctx, tx, table, append([]string{pcol, "type", "street_id", "unit_id"}, cols...), rows, 50,
+			` ON CONFLICT (`+pcol+`, type, street_id, unit_id) DO UPDATE SET `+strings.Join(sets, ", ")); err != nil {
+			return fmt.Errorf("stats: move aggregates: %w", err)
+		}
 	}
 	return nil
 }
@@ -731,6 +726,66 @@ func (db *DB) AddLedgerLinks(ctx context.Context, links []store.LedgerLink) erro
 		for _, l := range links {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO ledger_links (kind, ledger_no, case_id, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)`),
 				l.Kind, l.LedgerNo, l.CaseID, nullID(l.ImportedBy), ms(l.ImportedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isUnique(err) {
+		return store.ErrConflict
+	}
+	return err
+}
+
+// LedgerNumbers returns the ledger numbers of the given cases.
+func (db *DB) LedgerNumbers(ctx context.Context, kind string, caseIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for start := 0; start < len(caseIDs); start += 500 {
+		ph, args := inList(caseIDs[start:min(start+500, len(caseIDs))])
+		rows, err := db.r.QueryContext(ctx, db.q(`SELECT case_id, ledger_no FROM ledger_links WHERE kind = ? AND case_id IN (`+ph+`)`), append([]any{kind}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var no string
+			if err := rows.Scan(&id, &no); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = no
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ImportLedger inserts ledger cases and their links in one transaction.
+// Each case also carries its ledger number as idempotency key, so the
+// number is unique twice over.
+func (db *DB) ImportLedger(ctx context.Context, cases []store.CaseWithTimeline, links []store.LedgerLink) error {
+	if len(cases) != len(links) {
+		return fmt.Errorf("stats: %d ledger cases but %d links", len(cases), len(links))
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i := range cases {
+			c := &cases[i].Case
+			if err := db.insertCase(ctx, tx, c, "ledger:"+links[i].Kind+":"+links[i].LedgerNo); err != nil {
+				return err
+			}
+			for j := range cases[i].Events {
+				ev := &cases[i].Events[j]
+				ev.CaseID = c.ID
+				if err := db.insertEvent(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+			links[i].CaseID = c.ID
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO ledger_links (kind, ledger_no, case_id, imported_by, imported_at) VALUES (?, ?, ?, ?, ?)`),
+				links[i].Kind, links[i].LedgerNo, c.ID, nullID(links[i].ImportedBy), ms(links[i].ImportedAt)); err != nil {
 				return err
 			}
 		}

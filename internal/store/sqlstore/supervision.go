@@ -209,7 +209,7 @@ func (db *DB) OpenCases(ctx context.Context, closed []string) ([]model.Case, err
 	defer rows.Close()
 	var out []model.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := db.scanCase(rows)
 		if err != nil {
 			return nil, err
 		}

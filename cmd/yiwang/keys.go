@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/yiwang-gov/yiwang/internal/app"
+)
+
+// cmdKeys: `yiwang keys rotate` adds a personal-data key to the ring and
+// re-seals every reporter field with it.
+func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return errors.New("usage: yiwang keys rotate --data DIR --id NEWID [--pii-keys FILE] [--crypto gm]")
+	}
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL (YIWANG_DB)")
+	keys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file (default DATA/pii.keys)")
+	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" makes the new key SM4")
+	id := fs.String("id", "", "id of the new key (short, unique)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg := app.Config{DataDir: *data, DatabaseURL: *dbURL, PIIKeys: *keys, Crypto: *crypto}
+	if err := app.RotatePIIKey(cfg, *id); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	db, ok := a.SQL()
+	if !ok {
+		return errors.New("no SQL store")
+	}
+	n, err := db.ResealPII(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "key %s added; %d cases re-sealed with it\n", *id, n)
+	return nil
+}
