@@ -83,7 +83,9 @@ type App struct {
 	Handler http.Handler
 	// Intake takes machine events (video, IoT) in.
 	Intake *service.Intake
-	sql    *sqlstore.DB
+	// APIRoutes are the JSON API's patterns (the scope matrix test walks them).
+	APIRoutes []string
+	sql       *sqlstore.DB
 	// Publisher drains the event outbox; nil when no sink is configured.
 	Publisher *events.Publisher
 
@@ -216,7 +218,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}
 	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
-	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake}, nil
+	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes()}, nil
 }
 
 // startEvents connects the configured event sinks and starts the

@@ -27,14 +27,21 @@ type Deps struct {
 	Service *service.Service
 	I18n    *i18n.Catalog
 	Log     *slog.Logger
+	// PublicPerMinute limits anonymous writes per client address (with a
+	// burst of half as many); 0 means the default 120, negative means off.
+	PublicPerMinute int
+	// Intake takes machine events (POST /api/v1/events); nil: 503.
+	Intake *service.Intake
 }
 
 // API is the /api/v1 handler set.
 type API struct {
-	svc    *service.Service
-	i18n   *i18n.Catalog
-	log    *slog.Logger
-	routes []string // patterns registered, in order (see Routes)
+	svc     *service.Service
+	i18n    *i18n.Catalog
+	log     *slog.Logger
+	routes  []string // patterns registered, in order (see Routes)
+	limiter *ipLimiter
+	intake  *service.Intake
 }
 
 // New returns the API.
@@ -43,7 +50,14 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &API{svc: d.Service, i18n: d.I18n, log: log}
+	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake}
+	switch {
+	case d.PublicPerMinute == 0:
+		a.limiter = newIPLimiter(120, 60)
+	case d.PublicPerMinute > 0:
+		a.limiter = newIPLimiter(d.PublicPerMinute, max(d.PublicPerMinute/2, 1))
+	}
+	return a
 }
 
 // Register adds the API's routes to mux.
@@ -61,6 +75,7 @@ func (a *API) Register(m *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/cases", a.authed(a.listCases))
 	mux.HandleFunc("GET /api/v1/cases/{id}", a.authed(a.getCase))
 	mux.HandleFunc("POST /api/v1/cases/{id}/actions/{action}", a.authed(a.caseAction))
+	mux.HandleFunc("POST /api/v1/cases/{id}/reveal", a.authed(a.revealReporter))
 	mux.HandleFunc("GET /api/v1/track/{receipt}", a.track)
 	mux.HandleFunc("POST /api/v1/attachments", a.optionalAuth(a.uploadAttachment))
 	mux.HandleFunc("GET /api/v1/attachments/{id}", a.authed(a.getAttachment))
@@ -95,6 +110,23 @@ func (a *API) Register(m *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/admin/rules/{id}", a.authed(a.deleteRule))
 	mux.HandleFunc("GET /api/v1/admin/rules/{id}/versions", a.authed(a.ruleVersions))
 	mux.HandleFunc("GET /api/v1/cases/{id}/routing", a.authed(a.caseRouting))
+	mux.HandleFunc("GET /api/v1/stats/summary", a.authed(a.statsSummary))
+	mux.HandleFunc("GET /api/v1/stats/breakdown", a.authed(a.statsBreakdown))
+	mux.HandleFunc("GET /api/v1/stats/ranking", a.authed(a.statsRanking))
+	mux.HandleFunc("GET /api/v1/stats/hotspots", a.authed(a.statsHotSpots))
+	mux.HandleFunc("GET /api/v1/stats/topics", a.authed(a.statsTopics))
+	mux.HandleFunc("GET /api/v1/stats/dashboard", a.authed(a.statsDashboard))
+	mux.HandleFunc("GET /api/v1/stats/briefing", a.authed(a.statsBriefing))
+	mux.HandleFunc("GET /api/v1/stats/export", a.authed(a.statsExport))
+	mux.HandleFunc("GET /api/v1/stats/ledgers/{kind}", a.authed(a.ledgerExport))
+	mux.HandleFunc("POST /api/v1/stats/ledgers/{kind}/import", a.authed(a.ledgerImport))
+	mux.HandleFunc("GET /api/v1/stats/config", a.authed(a.statsConfig))
+	mux.HandleFunc("PUT /api/v1/stats/config", a.authed(a.putStatsConfig))
+	mux.HandleFunc("POST /api/v1/events", a.postEvents)
+	mux.HandleFunc("GET /api/v1/events/review", a.authed(a.reviewQueue))
+	mux.HandleFunc("POST /api/v1/events/review/{id}/confirm", a.authed(a.confirmEvent))
+	mux.HandleFunc("POST /api/v1/events/review/{id}/dismiss", a.authed(a.dismissEvent))
+	mux.HandleFunc("GET /api/v1/cases/{id}/machine-events", a.authed(a.caseMachineEvents))
 	mux.HandleFunc("/api/", a.notFound)
 }
 
@@ -106,6 +138,9 @@ func (a *API) Middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		ctx, rec := audit.WithRecorder(r.Context())
 		r = r.WithContext(ctx)
+		if !a.rateLimit(sw, r) {
+			return
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				a.log.Error("panic", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
@@ -142,18 +177,7 @@ type ctxKey int
 const userKey ctxKey = 0
 
 // authed requires a valid bearer token.
-func (a *API) authed(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, err := a.svc.Authenticate(r.Context(), bearer(r))
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		rec := audit.FromContext(r.Context())
-		rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
-		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
-	}
-}
+func (a *API) authed(h http.HandlerFunc) http.HandlerFunc { return a.withUser(h, true) }
 
 // optionalAuth accepts a citizen without a token, but a token that is
 // present must be valid.
@@ -163,7 +187,31 @@ func (a *API) optionalAuth(h http.HandlerFunc) http.HandlerFunc {
 			h(w, r)
 			return
 		}
-		a.authed(h)(w, r)
+		a.withUser(h, false)(w, r)
+	}
+}
+
+// withUser authenticates the bearer token. For staff routes a citizen
+// account may only see who it is and log out, and /admin/ routes are for
+// administrators alone.
+func (a *API) withUser(h http.HandlerFunc, staffOnly bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := a.svc.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		rec := audit.FromContext(r.Context())
+		rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
+		switch {
+		case staffOnly && u.Role == model.RoleCitizen && r.Pattern != "GET /api/v1/me" && r.Pattern != "POST /api/v1/logout":
+			a.fail(w, r, service.ErrForbidden)
+			return
+		case strings.HasPrefix(r.URL.Path, "/api/v1/admin/") && u.Role != model.RoleAdmin:
+			a.fail(w, r, service.ErrForbidden)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 	}
 }
 
