@@ -74,10 +74,17 @@ type clockView struct {
 	Running bool       `json:"running"`
 }
 
+// cst is China Standard Time: the API writes every time with +08:00, as
+// the people reading it live (China has kept one offset since 1991).
+var cst = time.FixedZone("CST", 8*3600)
+
+func local(t time.Time) time.Time { return t.In(cst) }
+
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
+	t = local(t)
 	return &t
 }
 
@@ -90,7 +97,7 @@ func (a *API) caseView(viewer model.User, c model.Case, tl []model.Event) caseVi
 		Description: c.Description, Lat: c.Lat, Lng: c.Lng, Address: c.Address,
 		Community: ref.OrgName(c.CommunityID), CommunityID: c.CommunityID, Street: ref.OrgName(c.StreetID), StreetID: c.StreetID,
 		Unit: orgRef(ref.Org[c.UnitID]), Routing: c.Routing, Anonymous: c.Anonymous, MasterID: c.MasterID,
-		DueAt: timePtr(c.DueAt), Satisfaction: c.Satisfaction, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ClosedAt: timePtr(c.ClosedAt),
+		DueAt: timePtr(c.DueAt), Satisfaction: c.Satisfaction, CreatedAt: local(c.CreatedAt), UpdatedAt: local(c.UpdatedAt), ClosedAt: timePtr(c.ClosedAt),
 	}
 	if g, ok := ref.Grids[c.GridID]; ok {
 		v.Grid = map[string]any{"id": g.OrgID, "code": g.Code.String(), "name": g.Name}
@@ -116,7 +123,7 @@ func (a *API) caseView(viewer model.User, c model.Case, tl []model.Event) caseVi
 		}
 	}
 	for _, ev := range tl {
-		v.Timeline = append(v.Timeline, eventView{Seq: ev.Seq, At: ev.At, Actor: ev.ActorName, Role: ev.Role, Action: ev.Action,
+		v.Timeline = append(v.Timeline, eventView{Seq: ev.Seq, At: local(ev.At), Actor: ev.ActorName, Role: ev.Role, Action: ev.Action,
 			FromState: ev.FromState, ToState: ev.ToState, Note: ev.Note, Unit: orgRef(ref.Org[ev.UnitID]), Result: ev.Result, Attachments: ev.Attachments, Data: ev.Data})
 	}
 	return v
