@@ -142,6 +142,17 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.sql = st
+	// Reference data changed elsewhere (a command-line import, another
+	// node) reaches this node: at once through LISTEN on PostgreSQL, and by
+	// polling the generation as a backstop.
+	a.Go(a.Service.WatchReference)
+	a.Go(func(ctx context.Context) {
+		st.ListenReference(ctx, func() {
+			if err := a.Service.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {
+				cfg.Log.Warn("reference reload failed", "err", err)
+			}
+		})
+	})
 	if err := a.startEvents(ctx); err != nil {
 		a.Close()
 		return nil, err

@@ -34,6 +34,7 @@ type DB struct {
 	exclusive sync.Mutex
 	// pii seals reporters' personal data; nil stores it as given.
 	pii *pii.Ring
+	url string // PostgreSQL connection URL, for LISTEN
 }
 
 // SetPII turns on sealing of personal data with the key ring. Rows written

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
@@ -28,7 +30,7 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{r: pool, w: pool, dialect: "postgres"}
+	db := &DB{r: pool, w: pool, dialect: "postgres", url: url}
 	if err := db.migratePostgres(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -98,4 +100,40 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Contex
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name)
 	return fn(ctx)
+}
+
+// ListenReference calls fn whenever another node changes reference data
+// (PostgreSQL LISTEN on yiwang_reference, fed by a trigger), until ctx
+// ends; it reconnects after errors. On SQLite it returns at once: one node
+// reloads itself.
+func (db *DB) ListenReference(ctx context.Context, fn func()) {
+	if db.dialect != "postgres" {
+		return
+	}
+	for ctx.Err() == nil {
+		if err := db.listenOnce(ctx, fn); err != nil && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, fn func()) error {
+	conn, err := pgx.Connect(ctx, db.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN yiwang_reference"); err != nil {
+		return err
+	}
+	fn() // catch up on anything missed while not listening
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		fn()
+	}
 }
