@@ -122,7 +122,16 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Ping(ctx); err != nil {
+	// The full integrity check reads the whole file (seconds per GiB): a
+	// large store starts after a light check and is checked in the
+	// background, where a failure fails the health probe.
+	size, _ := st.Size(ctx)
+	checkLater := size > backgroundCheckBytes
+	check := st.Ping
+	if checkLater {
+		check = st.PingLight
+	}
+	if err := check(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("integrity check at start-up: %w", err)
 	}
@@ -133,8 +142,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	st.SetPII(ring)
 	var base store.Store = st
+	var gc *sqlstore.GroupCommit
 	if groupCommit(cfg) {
-		base = sqlstore.NewGroupCommit(st, sqlstore.GroupCommitOptions{})
+		gc = sqlstore.NewGroupCommit(st, sqlstore.GroupCommitOptions{})
+		base = gc
 	}
 	a, err := build(ctx, cfg, base)
 	if err != nil {
@@ -159,8 +170,29 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.startTimers()
 	a.Go(a.Intake.Run)
+	if checkLater {
+		a.Go(func(ctx context.Context) {
+			start := time.Now()
+			err := st.CheckIntegrity(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if gc != nil {
+				gc.SetIntegrity(err)
+			}
+			if err != nil {
+				cfg.Log.Error("integrity check failed", "err", err)
+				return
+			}
+			cfg.Log.Info("integrity check passed", "bytes", size, "took", time.Since(start).Round(time.Millisecond))
+		})
+	}
 	return a, nil
 }
+
+// backgroundCheckBytes: a SQLite store larger than this is checked in the
+// background, not before the server answers.
+const backgroundCheckBytes = 256 << 20
 
 // groupCommit decides whether writes go through the batching writer.
 func groupCommit(cfg Config) bool {

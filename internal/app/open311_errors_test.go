@@ -173,6 +173,25 @@ func TestOpen311Errors(t *testing.T) {
 	if r := h.open311(t, "POST", "requests.json", "created", with(), formType); r.status != 201 {
 		t.Fatalf("good request: %d %s", r.status, r.raw)
 	}
+	// With the address in the register, address_string or address_id alone
+	// locate the request.
+	if err := h.app.Store.ApplyAddresses(ctx, []store.Address{{Text: "娄星区乐坪大道18号", Alias: "乐坪邮政局", Lat: lat, Lng: lng}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ads, err := h.app.Store.ListAddresses(ctx)
+	if err != nil || len(ads) == 0 {
+		t.Fatalf("addresses: %v", err)
+	}
+	for _, by := range [][]byte{with("lat", "", "long", "", "address_string", "乐坪邮政局"), with("lat", "", "long", "", "address_id", fmt.Sprint(ads[len(ads)-1].ID))} {
+		r := h.open311(t, "POST", "requests.json", "created", by, formType)
+		if r.status != 201 {
+			t.Fatalf("by address: %d %s", r.status, r.raw)
+		}
+		c, err := h.app.Store.Case(ctx, atoi(jsonList(t, r.raw)[0]["service_request_id"].(string)))
+		if err != nil || c.Lat != lat || c.Lng != lng || c.Address == "" {
+			t.Fatalf("located at %v,%v %q, want %v,%v", c.Lat, c.Lng, c.Address, lat, lng)
+		}
+	}
 	slat, slng := streetPoint(t, h, street.ID)
 	if r := h.open311(t, "POST", "requests.json", "created", with("api_key", streetKey, "lat", fmt.Sprint(slat), "long", fmt.Sprint(slng)), formType); r.status != 201 {
 		t.Fatalf("street key in its street: %d %s", r.status, r.raw)

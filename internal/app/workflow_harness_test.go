@@ -59,7 +59,7 @@ func newWFHarness(t *testing.T, start time.Time, tick time.Duration) *wfHarness 
 
 func (w *wfHarness) boot() {
 	w.t.Helper()
-	a, err := app.Open(context.Background(), app.Config{DataDir: w.dir, Demo: true, DemoCases: 60, Now: w.clock.Now, TimerTick: w.tick, SQLiteSync: "NORMAL"})
+	a, err := app.Open(context.Background(), app.Config{DataDir: w.dir, Demo: true, DemoCases: 60, Now: w.clock.Now, TimerTick: w.tick, SQLiteSync: "NORMAL", PublicPerMinute: -1})
 	if err != nil {
 		w.t.Fatalf("open app: %v", err)
 	}

@@ -56,6 +56,9 @@ func Load(ctx context.Context, st store.Store, opt Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if opt.Cases > bulkMin() {
+		return bulk(ctx, st, svc, users, opt.Cases, opt.Now, opt.Calendar, opt.Log)
+	}
 	cases, err := history(svc, users, opt.Cases, opt.Now)
 	if err != nil {
 		return 0, err

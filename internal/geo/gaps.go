@@ -123,12 +123,18 @@ func Gaps(parts []orb.MultiPolygon, minAreaM2 float64) []Gap {
 		out[e.a] = append(out[e.a], i)
 	}
 	used := make([]bool, len(rest))
-	var gaps []Gap
+	type ring struct {
+		pts   []orb.Point
+		xy    []float64
+		area  float64
+		parts []int
+	}
+	var shells, holes []ring
 	for s := range rest {
 		if used[s] {
 			continue
 		}
-		ring := []int{s}
+		chain := []int{s}
 		used[s] = true
 		closed := false
 		for cur := s; ; {
@@ -159,28 +165,55 @@ func Gaps(parts []orb.MultiPolygon, minAreaM2 float64) []Gap {
 				break
 			}
 			used[best] = true
-			ring = append(ring, best)
+			chain = append(chain, best)
 			cur = best
 		}
-		if !closed || len(ring) < 3 {
+		if !closed || len(chain) < 3 {
 			continue
 		}
-		pts := make([]orb.Point, 0, len(ring)+1)
-		var ps []int
-		for _, i := range ring {
-			pts = append(pts, rest[i].a)
-			ps = append(ps, rest[i].part)
+		r := ring{pts: make([]orb.Point, 0, len(chain))}
+		for _, i := range chain {
+			r.pts = append(r.pts, rest[i].a)
+			r.parts = append(r.parts, rest[i].part)
 		}
-		if ringArea2(pts) >= 0 {
-			continue // an outer boundary of the union
+		r.xy = flatXY(r.pts)
+		r.area = AreaM2(orb.MultiPolygon{{append(orb.Ring(slices.Clone(r.pts)), r.pts[0])}})
+		if ringArea2(r.pts) >= 0 {
+			shells = append(shells, r) // an outer boundary of (a piece of) the union
+		} else {
+			holes = append(holes, r)
 		}
-		r := orb.Ring(append(pts, pts[0]))
-		area := AreaM2(orb.MultiPolygon{{r}})
-		if area <= minAreaM2 {
+	}
+	// A piece of the union inside a hole (an island: a grid surrounded by
+	// nobody's land) is not part of the gap: its area comes off the
+	// innermost hole around it, and it bounds that gap too.
+	for _, sh := range shells {
+		best := -1
+		for hi, h := range holes {
+			if best >= 0 && h.area >= holes[best].area {
+				continue
+			}
+			for _, p := range sh.pts {
+				if rel := pointInRing(p, h.pts, h.xy); rel != onBoundary {
+					if rel == inside {
+						best = hi
+					}
+					break
+				}
+			}
+		}
+		if best >= 0 {
+			holes[best].area -= sh.area
+			holes[best].parts = append(holes[best].parts, sh.parts...)
+		}
+	}
+	var gaps []Gap
+	for _, h := range holes {
+		if h.area <= minAreaM2 {
 			continue
 		}
-		slices.Sort(ps)
-		gaps = append(gaps, Gap{Ring: r, AreaM2: area, Parts: slices.Compact(ps), At: lowestLeft(pts)})
+		slices.Sort(h.parts)
+		gaps = append(gaps, Gap{Ring: append(orb.Ring(h.pts), h.pts[0]), AreaM2: h.area, Parts: slices.Compact(h.parts), At: lowestLeft(h.pts)})
 	}
 	slices.SortStableFunc(gaps, func(x, y Gap) int {
 		return cmp.Or(cmp.Compare(y.AreaM2, x.AreaM2), cmp.Compare(x.At[0], y.At[0]), cmp.Compare(x.At[1], y.At[1]))

@@ -105,6 +105,14 @@ func TestGapsHoles(t *testing.T) {
 	if g := Gaps([]orb.MultiPolygon{donut, enclave}, 0); len(g) != 0 {
 		t.Fatalf("a hole filled by an enclave grid reported: %+v", g)
 	}
+	// An island inside the hole: the gap is the ring between them, and
+	// the island bounds it too.
+	island := rect(x+1.25*u, y+1.25*u, x+1.75*u, y+1.75*u)
+	g := Gaps([]orb.MultiPolygon{donut, island}, 0)
+	want := AreaM2(enclave) - AreaM2(island)
+	if len(g) != 1 || math.Abs(g[0].AreaM2-want) > 1e-6*want || !slices.Equal(g[0].Parts, []int{0, 1}) {
+		t.Fatalf("island in a hole: %+v, want area %.3f", g, want)
+	}
 	// Orientation of the input does not matter.
 	rev := orb.MultiPolygon{{reversed(outer), reversed(hole)}}
 	if g := Gaps([]orb.MultiPolygon{rev, enclave}, 0); len(g) != 0 {

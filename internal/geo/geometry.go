@@ -27,6 +27,15 @@ func (e *ParseError) Error() string { return "geo: " + e.MessageEn }
 // cleaned, so Validate can report what is wrong with the input. Positions
 // may carry a third (altitude) value, which is dropped.
 func ParseGeometry(raw []byte) (orb.MultiPolygon, error) {
+	if mp, ok := parseFast(raw); ok {
+		return mp, nil
+	}
+	return parseGeometryJSON(raw)
+}
+
+// parseGeometryJSON is ParseGeometry's general path (encoding/json), which
+// also produces every error.
+func parseGeometryJSON(raw []byte) (orb.MultiPolygon, error) {
 	var obj struct {
 		Type        string          `json:"type"`
 		Coordinates json.RawMessage `json:"coordinates"`

@@ -130,7 +130,7 @@ func (a *API) placementView(p service.Placement, lat, lng float64, in, out geo.C
 		"unit": orgName(ref, p.UnitID), "unit_id": p.UnitID, "routing": p.How,
 		"fallback": p.Fallback, "exact": p.Exact && !p.Fallback, "distance_m": math.Round(p.DistanceM*10) / 10,
 		"tolerance_m": a.svc.GeoConfig().ToleranceM,
-		"point": outPoint(lat, lng, out), "input_coord": in,
+		"point":       outPoint(lat, lng, out), "input_coord": in,
 	}
 	if categoryID != 0 {
 		v["category_id"] = categoryID

@@ -50,7 +50,7 @@ func (a *API) ruleView(r store.Rule) map[string]any {
 	return v
 }
 
-// listRules serves GET /api/v1/admin/rules (staff): every routing rule.
+// listRules serves GET /api/v1/admin/rules: every routing rule.
 func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, x := range a.svc.Ref().Rules() {

@@ -34,7 +34,10 @@ func (a *API) caseRouting(w http.ResponseWriter, r *http.Request) {
 	}
 	v := map[string]any{
 		"case_id": c.ID, "how": ex.How, "routing": c.Routing, "lead_unit": orgRef(ref.Org[ex.Lead]), "co_units": co,
-		"fallback": ex.Fallback, "recorded": ex.Recorded, "label": a.i18n.T(lang(r), "geo.routing."+ex.How),
+		"fallback": ex.Fallback, "recorded": ex.Recorded, "label": "",
+	}
+	if key := "geo.routing." + ex.How; a.i18n.Has(key) {
+		v["label"] = a.i18n.T(lang(r), key)
 	}
 	if ex.GridVersion != 0 {
 		v["grid_version"] = ex.GridVersion

@@ -3,6 +3,9 @@ package open311
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +17,14 @@ import (
 
 // pngHeader is the start of a PNG: enough for content sniffing.
 var pngHeader = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde")
+
+func realPNG() []byte {
+	var b bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 3, 3))
+	img.Set(1, 1, color.RGBA{200, 0, 0, 255})
+	png.Encode(&b, img)
+	return b.Bytes()
+}
 
 func multipartBody(fields map[string]string, media ...[]byte) (string, []byte) {
 	var b bytes.Buffer
@@ -81,7 +92,9 @@ func FuzzPostRequests(f *testing.F) {
 	f.Add("requests.json", "", []byte(noAttr.Encode()))
 	f.Add("requests.json", "application/x-www-form-urlencoded", []byte("api_key="+e.key+"&service_code=E0505&lat=27.7&long=112&attribute[BLOCKING][]=NOPE"))
 	fields := map[string]string{"api_key": e.key, "service_code": "E0102", "lat": fmt.Sprint(lat), "long": fmt.Sprint(lng), "description": "垃圾"}
-	ct, body := multipartBody(fields, pngHeader)
+	ct, body := multipartBody(fields, realPNG())
+	f.Add("requests.json", ct, body)
+	ct, body = multipartBody(fields, pngHeader) // sniffs as PNG, does not decode
 	f.Add("requests.json", ct, body)
 	ct, body = multipartBody(fields, []byte("not an image"))
 	f.Add("requests.xml", ct, body)

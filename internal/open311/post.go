@@ -110,9 +110,21 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, format str
 			*p.dst = &x
 		}
 	case in.AddressID != "" || strings.TrimSpace(in.Address) != "":
-		// There is no address register to look an address up in yet.
-		h.errorf(w, r, format, http.StatusBadRequest, "open311.address_lookup_unavailable")
-		return
+		// Located by the address register (地址库): address_id is an
+		// address's id, address_string its exact text or alias.
+		ad, found, err := h.svc.LookupAddress(r.Context(), in.AddressID, in.Address)
+		if err != nil {
+			h.fail(w, r, format, err)
+			return
+		}
+		if !found {
+			h.errorf(w, r, format, http.StatusBadRequest, "open311.address_not_found")
+			return
+		}
+		in.Lat, in.Lng, in.Coord = &ad.Lat, &ad.Lng, "wgs84"
+		if strings.TrimSpace(in.Address) == "" {
+			in.Address = ad.Text
+		}
 	default:
 		h.errorf(w, r, format, http.StatusBadRequest, "open311.location_required")
 		return

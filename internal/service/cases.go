@@ -197,6 +197,11 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 			break
 		}
 	}
+	if err == nil {
+		// Keep how the case was placed (rule version, co-units, component,
+		// grid version) so its routing can be explained later.
+		s.RecordPlacement(ctx, c, place)
+	}
 	return c, false, err
 }
 

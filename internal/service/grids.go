@@ -135,13 +135,7 @@ func parseGridCode(s string, width int) (model.GridCode, bool) {
 }
 
 // geometryType reads a GeoJSON geometry's type member.
-func geometryType(raw []byte) string {
-	var t struct {
-		Type string `json:"type"`
-	}
-	json.Unmarshal(raw, &t)
-	return t.Type
-}
+func geometryType(raw []byte) string { return geo.GeometryType(raw) }
 
 // canonicalGeometry writes a polygon geometry the one way yiwang stores it:
 // the type as given (Polygon or MultiPolygon), coordinates as parsed
@@ -475,7 +469,9 @@ func (s *Service) checkGridSet(rep *ImportReport, items []gridItem, current []mo
 			}
 		}
 	}
-	slices.SortFunc(hits, func(p, q hit) int { return cmp.Or(cmp.Compare(p.file, q.file), strings.Compare(set[p.other].code, set[q.other].code)) })
+	slices.SortFunc(hits, func(p, q hit) int {
+		return cmp.Or(cmp.Compare(p.file, q.file), strings.Compare(set[p.other].code, set[q.other].code))
+	})
 	for _, h := range hits {
 		rep.add(h.file, problemf(SeverityError, "overlap", set[h.other].code, math.Round(h.area*10)/10))
 	}

@@ -269,15 +269,20 @@ func (s *Service) SubmitOpen311(ctx context.Context, in Open311Submission) (Open
 		v.add("media", "field.too_many_files", MaxOpen311Media)
 	}
 	for _, m := range in.Media {
+		// The checks SaveAttachment makes, made before anything is written.
 		mime := http.DetectContentType(m.Data)
 		if i := strings.IndexByte(mime, ';'); i >= 0 {
 			mime = mime[:i]
 		}
 		switch {
-		case !allowedMime[mime]:
-			v.add("media", "field.file_type")
 		case len(m.Data) > MaxAttachment:
 			v.add("media", "field.file_too_large", MaxAttachment>>20)
+		case !allowedMime[mime]:
+			v.add("media", "field.file_type")
+		case strings.HasPrefix(mime, "image/"):
+			if _, _, err := sanitizeImage(m.Data, mime); err != nil {
+				v.add("media", "field.file_type")
+			}
 		}
 	}
 	if err := v.err(); err != nil {
@@ -596,4 +601,29 @@ func (s *Service) ImportOpen311Services(ctx context.Context, cats []model.Catego
 		return nil, err
 	}
 	return ids, s.Reload(ctx)
+}
+
+// LookupAddress finds an address of the register (地址库) by id, or by its
+// exact text or alias (spaces ignored). ok is false when there is no such
+// address or the text names more than one.
+func (s *Service) LookupAddress(ctx context.Context, id, text string) (a store.Address, ok bool, err error) {
+	all, err := s.store.ListAddresses(ctx)
+	if err != nil {
+		return a, false, err
+	}
+	norm := func(x string) string { return strings.Join(strings.Fields(x), "") }
+	id, text = strings.TrimSpace(id), norm(text)
+	found := 0
+	for _, ad := range all {
+		switch {
+		case id != "":
+			if strconv.FormatInt(ad.ID, 10) == id {
+				return ad, true, nil
+			}
+		case text != "" && (norm(ad.Text) == text || (ad.Alias != "" && norm(ad.Alias) == text)):
+			a = ad
+			found++
+		}
+	}
+	return a, found == 1, nil
 }

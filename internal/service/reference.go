@@ -27,7 +27,8 @@ type Reference struct {
 	rules      map[[2]int64]store.Rule // (category, area) → rule
 	ruleByID   map[int64]store.Rule
 	gridIndex  *geo.Index
-	areaIndex  *geo.Index // convex hulls of streets, for 属地兜底
+	gridGeom   map[int64]orb.MultiPolygon // parsed geometry, reused by the next snapshot
+	areaIndex  *geo.Index                 // convex hulls of streets, for 属地兜底
 	Root       model.OrgUnit
 	// Geography (see locate.go): settings, components, addresses.
 	geo        GeoConfig
@@ -85,13 +86,23 @@ func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
 	}
 	features := make([]geo.Feature, 0, len(grids))
 	streetPts := map[int64][]orb.Point{}
+	prev := s.ref.Load()
+	ref.gridGeom = make(map[int64]orb.MultiPolygon, len(grids))
 	for _, g := range grids {
 		ref.Grids[g.OrgID] = g
-		mp, err := geo.ParseGeometry([]byte(g.Geometry))
-		if err != nil {
-			s.log.Warn("grid geometry unreadable; grid left out of routing", "grid", g.Code.String(), "err", err)
-			continue
+		// Geometry unchanged since the last snapshot is not parsed again.
+		mp, ok := orb.MultiPolygon(nil), false
+		if prev != nil && prev.Grids[g.OrgID].Geometry == g.Geometry {
+			mp, ok = prev.gridGeom[g.OrgID]
 		}
+		if !ok {
+			var err error
+			if mp, err = geo.ParseGeometry([]byte(g.Geometry)); err != nil {
+				s.log.Warn("grid geometry unreadable; grid left out of routing", "grid", g.Code.String(), "err", err)
+				continue
+			}
+		}
+		ref.gridGeom[g.OrgID] = mp
 		features = append(features, geo.Feature{ID: g.OrgID, Geom: mp})
 		for _, poly := range mp {
 			if len(poly) > 0 {
@@ -114,13 +125,23 @@ func (s *Service) loadReference(ctx context.Context) (*Reference, error) {
 	return ref, nil
 }
 
-// Reload rebuilds the reference snapshot from the store.
+// Reload rebuilds the reference snapshot from the store and swaps it in.
 func (s *Service) Reload(ctx context.Context) error {
 	ref, err := s.loadReference(ctx)
 	if err != nil {
 		return fmt.Errorf("load reference data: %w", err)
 	}
-	s.ref.Store(ref)
+	// Two reloads may race (an import and the watcher): a snapshot built
+	// from an older geography generation never replaces a newer one.
+	for {
+		cur := s.ref.Load()
+		if cur != nil && ref.generation < cur.generation {
+			return nil
+		}
+		if s.ref.CompareAndSwap(cur, ref) {
+			break
+		}
+	}
 	s.log.Debug("reference data loaded", slog.Int("org_units", len(ref.Org)), slog.Int("grids", len(ref.Grids)), slog.Int("categories", len(ref.Categories)))
 	return nil
 }

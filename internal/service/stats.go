@@ -76,19 +76,19 @@ func (s *Service) SetStatsConfig(ctx context.Context, actor model.User, cfg Stat
 		}
 	}
 	if cfg.MinSample < 0 {
-		v.add("min_sample", "field.min", 0)
+		v.add("min_sample", "field.min", "0")
 	}
 	if cfg.TopN < 1 || cfg.TopN > 100 {
 		v.add("top_n", "field.stats_top_n")
 	}
 	if cfg.HotSpotMin < 2 {
-		v.add("hot_spot_min", "field.min", 2)
+		v.add("hot_spot_min", "field.min", "2")
 	}
 	if cfg.TopicMonths < 1 || cfg.TopicMonths > 24 {
 		v.add("topic_months", "field.stats_topic_months")
 	}
 	if cfg.TopicMin < 1 {
-		v.add("topic_min", "field.min", 1)
+		v.add("topic_min", "field.min", "1")
 	}
 	if err := v.err(); err != nil {
 		return err

@@ -174,31 +174,40 @@ func (s *Service) RunTimers(ctx context.Context, tick time.Duration) {
 }
 
 // FireDueTimers fires every timer due by now and reports how many it fired
-// (timers another node claimed first are not counted).
+// (timers another node claimed first are not counted). A timer whose
+// escalation cannot be built is logged and left pending, so that one bad
+// row never holds back the others.
 func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 	now := s.now()
 	fired := 0
+	var firstErr error
 	for {
 		batch, err := s.store.DueTimers(ctx, now, 100)
 		if err != nil {
 			return fired, err
 		}
+		progress := false
 		for _, t := range batch {
 			esc, err := s.escalation(ctx, t, now)
+			if err == nil {
+				var ok bool
+				ok, err = s.store.FireTimer(ctx, t.ID, now, esc)
+				if ok {
+					fired++
+					s.log.Info("timer fired", "timer", t.ID, "kind", t.Kind, "case", t.CaseID, "supervision", t.SupervisionID)
+				}
+			}
 			if err != nil {
-				return fired, fmt.Errorf("timer %d: %w", t.ID, err)
+				s.log.Error("timer not fired", "timer", t.ID, "case", t.CaseID, "err", err)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("timer %d: %w", t.ID, err)
+				}
+				continue
 			}
-			ok, err := s.store.FireTimer(ctx, t.ID, now, esc)
-			if err != nil {
-				return fired, fmt.Errorf("timer %d: %w", t.ID, err)
-			}
-			if ok {
-				fired++
-				s.log.Info("timer fired", "timer", t.ID, "kind", t.Kind, "case", t.CaseID, "supervision", t.SupervisionID)
-			}
+			progress = true // fired here or by another node
 		}
-		if len(batch) < 100 {
-			return fired, nil
+		if len(batch) < 100 || !progress {
+			return fired, firstErr
 		}
 	}
 }

@@ -128,7 +128,7 @@ type Component struct {
 // Address is one entry of the address register (地址库).
 type Address struct {
 	ID          int64   `json:"id"`
-	Text        string  `json:"address"`        // full address as shown
+	Text        string  `json:"address"`         // full address as shown
 	Alias       string  `json:"alias,omitempty"` // a place name (小区, 学校) also searched
 	Lat         float64 `json:"lat"`             // WGS-84
 	Lng         float64 `json:"lng"`

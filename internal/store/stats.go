@@ -154,4 +154,15 @@ type StatsStore interface {
 	// AddLedgerLinks records links; a number already linked is ErrConflict
 	// and nothing is written.
 	AddLedgerLinks(ctx context.Context, links []LedgerLink) error
+	// LedgerNumbers returns the ledger numbers of the given cases.
+	LedgerNumbers(ctx context.Context, kind string, caseIDs []int64) (map[int64]string, error)
+	// ImportLedger inserts whole cases with their timelines and links
+	// links[i] to cases[i], all in one transaction: a number linked
+	// meanwhile is ErrConflict and nothing is written. Case ids are set.
+	ImportLedger(ctx context.Context, cases []CaseWithTimeline, links []LedgerLink) error
+	// StatsBulkImport inserts whole historical cases with their timelines,
+	// facts and aggregates in one transaction, many rows per statement (the
+	// demo generator's fast path). Ids are assigned in order; derive gives
+	// each case's fact once its id is set.
+	StatsBulkImport(ctx context.Context, cases []CaseWithTimeline, derive func(*CaseWithTimeline) stats.Fact) error
 }

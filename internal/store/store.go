@@ -31,6 +31,7 @@ type Store interface {
 	AuditStore
 	EngineStore
 	GeoStore
+	IntakeStore
 
 	Close() error
 	// Dialect names the backing database ("sqlite", "postgres").

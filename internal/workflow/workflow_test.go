@@ -72,9 +72,9 @@ func mustCity(t *testing.T) Definition {
 // administrator might and checks each is refused with a message naming it.
 func TestCheckRefuses(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(d *Definition)
-		want  string
+		want   string
 	}{
 		{"unreachable state", func(d *Definition) {
 			d.States = append(d.States, StateDef{Name: "limbo", Label: "悬空", Terminal: true})

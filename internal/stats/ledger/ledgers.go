@@ -219,6 +219,8 @@ func Read(r io.Reader, l Layout) (Sheet, error) {
 			continue
 		}
 		row := Row{Line: line, Values: map[string]string{}, Columns: map[string]string{}}
+		// A row with nothing but its sequence number (a pre-numbered
+		// template line) or nothing at all is skipped.
 		empty := true
 		for i, c := range cells {
 			k, ok := colKey[i]
@@ -227,7 +229,7 @@ func Read(r io.Reader, l Layout) (Sheet, error) {
 			}
 			v := strings.TrimSpace(c)
 			row.Values[k] = v
-			if v != "" {
+			if v != "" && k != "seq" {
 				empty = false
 			}
 		}

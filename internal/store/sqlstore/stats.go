@@ -154,7 +154,11 @@ func inList(ids []int64) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
 }
 
+// aggKey is a row of the aggregates: of stat_day / stat_month (roll -1,
+// street and unit set) or of stat_roll (roll 0 total, 1 by street, 2 by
+// unit, key the street or unit).
 type aggKey struct {
+	roll    int
 	period  int64
 	typ     string
 	street  int64
@@ -162,7 +166,16 @@ type aggKey struct {
 	monthly bool
 }
 
-// addAgg adds sign × the fact's contributions to the day and month deltas.
+// Roll-up dimensions of stat_roll.
+const (
+	rollFine   = -1
+	rollTotal  = 0
+	rollStreet = 1
+	rollUnit   = 2
+)
+
+// addAgg adds sign × the fact's contributions to the day and month deltas
+// of every aggregate table.
 func addAgg(deltas map[aggKey]*stats.Counts, f *stats.Fact, sign int64) {
 	for a := stats.Axis(0); a < stats.NumAxes; a++ {
 		t := f.Time(a)
@@ -171,9 +184,16 @@ func addAgg(deltas map[aggKey]*stats.Counts, f *stats.Fact, sign int64) {
 		}
 		c := f.AxisCounts(a)
 		day := stats.DayOf(t)
+		month := stats.MonthOf(day)
 		for _, k := range []aggKey{
-			{period: day, typ: f.Type, street: f.StreetID, unit: f.UnitID},
-			{period: stats.MonthOf(day), typ: f.Type, street: f.StreetID, unit: f.UnitID, monthly: true},
+			{roll: rollFine, period: day, typ: f.Type, street: f.StreetID, unit: f.UnitID},
+			{roll: rollFine, period: month, typ: f.Type, street: f.StreetID, unit: f.UnitID, monthly: true},
+			{roll: rollTotal, period: day, typ: f.Type},
+			{roll: rollTotal, period: month, typ: f.Type, monthly: true},
+			{roll: rollStreet, period: day, typ: f.Type, street: f.StreetID},
+			{roll: rollStreet, period: month, typ: f.Type, street: f.StreetID, monthly: true},
+			{roll: rollUnit, period: day, typ: f.Type, unit: f.UnitID},
+			{roll: rollUnit, period: month, typ: f.Type, unit: f.UnitID, monthly: true},
 		} {
 			d := deltas[k]
 			if d == nil {
@@ -289,6 +309,9 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 	// A fixed order keeps concurrent writers (PostgreSQL) from deadlocking.
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
+		if a.roll != b.roll {
+			return a.roll < b.roll
+		}
 		if a.monthly != b.monthly {
 			return !a.monthly
 		}
@@ -303,10 +326,13 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 		}
 		return a.unit < b.unit
 	})
-	for _, table := range []string{"stat_day", "stat_month"} {
-		pcol := "day"
-		if table == "stat_month" {
-			pcol = "month"
+	for _, table := range []string{"stat_day", "stat_month", "stat_roll"} {
+		keyCols := []string{"day", "type", "street_id", "unit_id"}
+		switch table {
+		case "stat_month":
+			keyCols[0] = "month"
+		case "stat_roll":
+			keyCols = []string{"grain", "dim", "period", "type", "key_id"}
 		}
 		sets := make([]string, len(cols))
 		for i, c := range cols {
@@ -314,19 +340,32 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 		}
 		var rows [][]any
 		for _, k := range keys {
-			if k.monthly != (table == "stat_month") {
+			var args []any
+			switch {
+			case k.roll == rollFine && k.monthly == (table == "stat_month") && table != "stat_roll":
+				args = []any{k.period, k.typ, k.street, k.unit}
+			case k.roll != rollFine && table == "stat_roll":
+				grain, key := 0, int64(0)
+				if k.monthly {
+					grain = 1
+				}
+				switch k.roll {
+				case rollStreet:
+					key = k.street
+				case rollUnit:
+					key = k.unit
+				}
+				args = []any{grain, k.roll, k.period, k.typ, key}
+			default:
 				continue
 			}
-			d := deltas[k]
-			args := make([]any, 0, 4+len(cols))
-			args = append(args, k.period, k.typ, k.street, k.unit)
-			for _, v := range d {
+			for _, v := range deltas[k] {
 				args = append(args, v)
 			}
 			rows = append(rows, args)
 		}
-		if err := db.multiUpsert(ctx, tx, table, append([]string{pcol, "type", "street_id", "unit_id"}, cols...), rows, 50,
-			` ON CONFLICT (`+pcol+`, type, street_id, unit_id) DO UPDATE SET `+strings.Join(sets, ", ")); err != nil {
+		if err := db.multiUpsert(ctx, tx, table, append(keyCols, cols...), rows, 50,
+			` ON CONFLICT (`+strings.Join(keyCols, ", ")+`) DO UPDATE SET `+strings.Join(sets, ", ")); err != nil {
 			return fmt.Errorf("stats: move aggregates: %w", err)
 		}
 	}
@@ -530,11 +569,52 @@ func (db *DB) factCounts(ctx context.Context, q store.StatsQuery, r stats.Range,
 	return nil
 }
 
+// aggCounts adds the counts of whole days ([lo, hi) of table's periods:
+// stat_day or stat_month). A query that filters or groups by street or by
+// unit, but not both, and any query that does neither, reads the roll-ups;
+// one that needs street and unit together reads the table itself.
 func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q store.StatsQuery, acc map[rowKey]*stats.Counts) error {
 	if hi <= lo {
 		return nil
 	}
-	fw, fargs := filterSQL(q.Filter)
+	f := q.Filter
+	byStreet := f.StreetID != 0 || q.Group == store.GroupStreet
+	byUnit := f.UnitID != 0 || q.Group == store.GroupUnit
+	var from, where string
+	var args []any
+	keyOf := map[string]string{"street_id": "street_id", "unit_id": "unit_id"}
+	if !(byStreet && byUnit) {
+		grain, dim := 0, rollTotal
+		if table == "stat_month" {
+			grain = 1
+		}
+		switch {
+		case byStreet:
+			dim = rollStreet
+			keyOf["street_id"] = "key_id"
+		case byUnit:
+			dim = rollUnit
+			keyOf["unit_id"] = "key_id"
+		}
+		from, pcol = "stat_roll", "period"
+		where = ` WHERE grain = ? AND dim = ? AND period >= ? AND period < ?`
+		args = []any{grain, dim, lo, hi}
+	} else {
+		from = table
+		where = ` WHERE ` + pcol + ` >= ? AND ` + pcol + ` < ?`
+		args = []any{lo, hi}
+	}
+	if f.StreetID != 0 {
+		where += ` AND ` + keyOf["street_id"] + ` = ?`
+		args = append(args, f.StreetID)
+	}
+	if f.UnitID != 0 {
+		where += ` AND ` + keyOf["unit_id"] + ` = ?`
+		args = append(args, f.UnitID)
+	}
+	tf, targs := filterSQL(store.StatsFilter{Types: f.Types, HideTypes: f.HideTypes})
+	where += tf
+	args = append(args, targs...)
 	var g string
 	isStr, month := false, false
 	switch q.Group {
@@ -543,12 +623,12 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 	case store.GroupType:
 		g, isStr = "type", true
 	case store.GroupStreet:
-		g = "street_id"
+		g = keyOf["street_id"]
 	case store.GroupUnit:
-		g = "unit_id"
+		g = keyOf["unit_id"]
 	case store.GroupDay, store.GroupMonth:
 		g = pcol
-		month = q.Group == store.GroupMonth && pcol == "day"
+		month = q.Group == store.GroupMonth && table == "stat_day"
 	}
 	cols := aggColumns()
 	sums := make([]string, len(cols))
@@ -557,11 +637,11 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 		sums[i] = "SUM(" + c + ")"
 		idx[i] = i
 	}
-	query := `SELECT ` + g + `, ` + strings.Join(sums, ", ") + ` FROM ` + table + ` WHERE ` + pcol + ` >= ? AND ` + pcol + ` < ?` + fw
+	query := `SELECT ` + g + `, ` + strings.Join(sums, ", ") + ` FROM ` + from + where
 	if q.Group != store.GroupNone {
 		query += ` GROUP BY ` + g
 	}
-	return db.scanCounts(ctx, query, append([]any{lo, hi}, fargs...), isStr, idx, month, acc)
+	return db.scanCounts(ctx, query, args, isStr, idx, month, acc)
 }
 
 func (db *DB) scanCounts(ctx context.Context, query string, args []any, isStr bool, idx []int, month bool, acc map[rowKey]*stats.Counts) error {

@@ -21,6 +21,77 @@ func runStats(t *testing.T, open func(testing.TB) store.Store) {
 	t.Run("DirtyMarks", func(t *testing.T) { testStatsDirty(t, open(t)) })
 	t.Run("EnginesAgree", func(t *testing.T) { testStatsEngines(t, open) })
 	t.Run("LedgerLinks", func(t *testing.T) { testLedgerLinks(t, open(t)) })
+	t.Run("BulkImport", func(t *testing.T) { testStatsBulk(t, open(t)) })
+}
+
+// testStatsBulk checks the bulk path: ids in order, timelines and facts
+// written, nothing left marked, and the aggregates the facts' sums.
+func testStatsBulk(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.LoadReference(ctx, storetest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	first, ev := storetest.NewCase(0, time.Date(2025, 2, 1, 8, 0, 0, 0, stats.Zone))
+	if err := st.CreateCase(ctx, &first, &ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, stats.Zone)
+	var cases []store.CaseWithTimeline
+	for i := 1; i <= 250; i++ {
+		c, ev := storetest.NewCase(i, t0.Add(time.Duration(i)*time.Hour))
+		c.Receipt = fmt.Sprintf("BULK%08d", i)
+		ev.Seq = 1
+		evs := []model.Event{ev}
+		if i%2 == 0 {
+			c.Status, c.Version = model.StateRegistered, 2
+			evs = append(evs, model.Event{Seq: 2, At: c.CreatedAt.Add(time.Minute), ActorName: "x", Role: model.RoleOperator, Action: "accept",
+				FromState: model.StateReported, ToState: model.StateRegistered})
+		}
+		cases = append(cases, store.CaseWithTimeline{Case: c, Events: evs})
+	}
+	derive := func(cw *store.CaseWithTimeline) stats.Fact {
+		f := stats.Fact{CaseID: cw.Case.ID, Version: cw.Case.Version, Type: cw.Case.Type, StreetID: cw.Case.StreetID, UnitID: cw.Case.UnitID,
+			ReceivedAt: cw.Case.CreatedAt.UnixMilli()}
+		if len(cw.Events) > 1 {
+			f.RegisteredAt = cw.Events[1].At.UnixMilli()
+		}
+		return f
+	}
+	if err := st.StatsBulkImport(ctx, cases, derive); err != nil {
+		t.Fatal(err)
+	}
+	for i, cw := range cases {
+		if cw.Case.ID != first.ID+1+int64(i) && st.Dialect() == "sqlite" {
+			t.Fatalf("case %d got id %d", i, cw.Case.ID)
+		}
+	}
+	got, err := st.Case(ctx, cases[9].Case.ID)
+	if err != nil || got.Receipt != "BULK00000010" || got.Status != model.StateRegistered {
+		t.Fatalf("bulk case: %+v %v", got, err)
+	}
+	tl, err := st.Timeline(ctx, got.ID)
+	if err != nil || len(tl) != 2 || tl[1].Action != "accept" {
+		t.Fatalf("bulk timeline: %+v %v", tl, err)
+	}
+	// Only the case created the usual way is marked.
+	if d, n, _ := st.StatsDirtyCases(ctx, 10); n != 1 || d[0].CaseID != first.ID {
+		t.Fatalf("dirty after bulk: %v", d)
+	}
+	r := stats.Range{From: t0, To: t0.AddDate(0, 2, 0)}
+	for _, e := range []store.StatsEngine{store.EngineFacts, store.EngineAggregates} {
+		rows, err := st.StatsCounts(ctx, store.StatsQuery{Range: r, Engine: e})
+		if err != nil || rows[0].Counts[stats.CReceived] != 250 || rows[0].Counts[stats.CRegistered] != 125 {
+			t.Fatalf("%s after bulk: %v %v", e, rows, err)
+		}
+	}
+	// The next case the usual way gets the next id.
+	c, ev := storetest.NewCase(999, t0)
+	if err := st.CreateCase(ctx, &c, &ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	if c.ID <= cases[len(cases)-1].Case.ID {
+		t.Fatalf("id %d reused after bulk (last %d)", c.ID, cases[len(cases)-1].Case.ID)
+	}
 }
 
 // testStatsDirty checks the trigger marks a case whenever it is written to
@@ -120,8 +191,8 @@ func testStatsEngines(t *testing.T, open func(testing.TB) store.Store) {
 				}
 				f := stats.Fact{
 					CaseID: idBase + int64(i), Version: round + 1, Type: rapid.SampledFrom(types).Draw(rt, "type"),
-					Channel: rapid.SampledFrom([]string{"app", "hotline"}).Draw(rt, "channel"),
-					Subtype: rapid.SampledFrom([]string{"", "up", "down"}).Draw(rt, "subtype"),
+					Channel:  rapid.SampledFrom([]string{"app", "hotline"}).Draw(rt, "channel"),
+					Subtype:  rapid.SampledFrom([]string{"", "up", "down"}).Draw(rt, "subtype"),
 					StreetID: rapid.Int64Range(0, 3).Draw(rt, "street"), UnitID: rapid.Int64Range(0, 3).Draw(rt, "unit"),
 					GridID: rapid.Int64Range(0, 2).Draw(rt, "grid"), CategoryID: rapid.Int64Range(1, 3).Draw(rt, "cat"),
 					CreatedBy:    rapid.Int64Range(0, 2).Draw(rt, "by"),
@@ -154,6 +225,9 @@ func testStatsEngines(t *testing.T, open func(testing.TB) store.Store) {
 			if rapid.Bool().Draw(rt, "byStreet") {
 				f.StreetID = rapid.Int64Range(0, 3).Draw(rt, "fstreet")
 			}
+			if rapid.IntRange(0, 2).Draw(rt, "byUnitF") == 0 {
+				f.UnitID = rapid.Int64Range(1, 3).Draw(rt, "funit")
+			}
 			if rapid.Bool().Draw(rt, "byType") {
 				f.Types = []string{rapid.SampledFrom(types).Draw(rt, "ftype")}
 			}
@@ -184,7 +258,7 @@ func testStatsEngines(t *testing.T, open func(testing.TB) store.Store) {
 func bruteCounts(facts map[int64]stats.Fact, r stats.Range, f store.StatsFilter, g store.StatsGroup) map[string]stats.Counts {
 	out := map[string]stats.Counts{}
 	for _, fa := range facts {
-		if f.StreetID != 0 && fa.StreetID != f.StreetID || len(f.Types) > 0 && !slices.Contains(f.Types, fa.Type) || slices.Contains(f.HideTypes, fa.Type) {
+		if f.StreetID != 0 && fa.StreetID != f.StreetID || f.UnitID != 0 && fa.UnitID != f.UnitID || len(f.Types) > 0 && !slices.Contains(f.Types, fa.Type) || slices.Contains(f.HideTypes, fa.Type) {
 			continue
 		}
 		for a := stats.Axis(0); a < stats.NumAxes; a++ {

@@ -1,0 +1,550 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/yiwang-gov/yiwang/internal/geo"
+	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store"
+)
+
+// Machine-event intake (video analytics, IoT sensors): sources post events
+// with a key; an event is validated and mapped to a category in the
+// request's goroutine, then waits in a bounded queue of its own for the
+// intake writer, which hands the queue's events to the store in large
+// batches (one transaction, a savepoint each). A full queue answers
+// ErrSaturated at once — the API says 429 — so a flood never grows memory
+// or delays people's requests behind it, and an event is answered only
+// after the transaction holding it committed.
+
+// ErrSaturated: the intake queue is full; try again after RetryAfter.
+var ErrSaturated = errors.New("intake saturated")
+
+// ErrIntakeStopped: the intake writer is not running (start-up, shutdown).
+var ErrIntakeStopped = errors.New("intake not running")
+
+// RoleMachine is the timeline role of entries a machine source wrote.
+const RoleMachine model.Role = "machine"
+
+// ActionMachineRepeat is the timeline action noting folded repeats.
+const ActionMachineRepeat = "machine_repeat"
+
+// IntakeOptions tunes the intake. Zero values take the defaults.
+type IntakeOptions struct {
+	// Queue is how many events may wait for the writer (default 8192).
+	Queue int
+	// Chunk is the most events the writer hands the store at once
+	// (default 256).
+	Chunk int
+	// Workers is the number of intake writers (default 1: SQLite has one
+	// writer anyway; PostgreSQL may use more).
+	Workers int
+	// MaxPerRequest is the most events one request may carry (default 500).
+	MaxPerRequest int
+	// KeyTTL is how long a source's key check is cached (default 5s).
+	KeyTTL time.Duration
+	// MaxSkew is how far in the future an event's time may be (default 5m).
+	MaxSkew time.Duration
+}
+
+// Intake takes machine events in. It is created once per service and
+// runs its writers with Run.
+type Intake struct {
+	s        *Service
+	opt      IntakeOptions
+	jobs     chan *intakeJob
+	pending  atomic.Int64 // events queued or being written
+	mu       sync.RWMutex // held shared while queueing, exclusively to open or close
+	open     bool
+	sources  sourceCache
+	terminal []model.State
+
+	written, batches atomic.Int64
+}
+
+type intakeJob struct {
+	in   []store.MachineEventInput
+	out  []store.MachineEventResult
+	err  error
+	done chan struct{}
+}
+
+// NewIntake makes the service's intake.
+func NewIntake(s *Service, opt IntakeOptions) *Intake {
+	if opt.Queue <= 0 {
+		opt.Queue = 8192
+	}
+	if opt.Chunk <= 0 {
+		opt.Chunk = 256
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	if opt.MaxPerRequest <= 0 {
+		opt.MaxPerRequest = 500
+	}
+	if opt.KeyTTL <= 0 {
+		opt.KeyTTL = 5 * time.Second
+	}
+	if opt.MaxSkew <= 0 {
+		opt.MaxSkew = 5 * time.Minute
+	}
+	in := &Intake{s: s, opt: opt, jobs: make(chan *intakeJob, opt.Queue)}
+	in.sources.ttl = opt.KeyTTL
+	seen := map[model.State]bool{}
+	for _, d := range s.workflows.All() {
+		for _, st := range d.States {
+			if st.Terminal && !seen[model.State(st.Name)] {
+				seen[model.State(st.Name)] = true
+				in.terminal = append(in.terminal, model.State(st.Name))
+			}
+		}
+	}
+	return in
+}
+
+// Options returns the intake's settings (defaults filled in).
+func (in *Intake) Options() IntakeOptions { return in.opt }
+
+// IntakeStats are the intake's counters.
+type IntakeStats struct {
+	Pending, Written, Batches int64
+}
+
+// Stats returns the queue depth and what the writers wrote.
+func (in *Intake) Stats() IntakeStats {
+	return IntakeStats{Pending: in.pending.Load(), Written: in.written.Load(), Batches: in.batches.Load()}
+}
+
+// RetryAfter is what a saturated caller is told to wait.
+func (in *Intake) RetryAfter() time.Duration { return time.Second }
+
+// Run runs the intake writers until ctx ends, then writes what is still
+// queued and returns. Events are refused (ErrIntakeStopped) before Run
+// starts and after it returns.
+func (in *Intake) Run(ctx context.Context) {
+	in.mu.Lock()
+	in.open = true
+	in.mu.Unlock()
+	done := make(chan struct{})
+	for range in.opt.Workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				select {
+				case j := <-in.jobs:
+					in.write(in.gather(j))
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	for range in.opt.Workers {
+		<-done
+	}
+	// Close the door, then write what came in before it closed.
+	in.mu.Lock()
+	in.open = false
+	in.mu.Unlock()
+	for {
+		select {
+		case j := <-in.jobs:
+			in.write(in.gather(j))
+		default:
+			return
+		}
+	}
+}
+
+// gather takes queued jobs after the first, up to a chunk of events.
+func (in *Intake) gather(first *intakeJob) []*intakeJob {
+	batch := []*intakeJob{first}
+	n := len(first.in)
+	for n < in.opt.Chunk {
+		select {
+		case j := <-in.jobs:
+			batch = append(batch, j)
+			n += len(j.in)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (in *Intake) write(batch []*intakeJob) {
+	var all []store.MachineEventInput
+	if len(batch) == 1 {
+		all = batch[0].in
+	} else {
+		for _, j := range batch {
+			all = append(all, j.in...)
+		}
+	}
+	// Not the callers' contexts: one caller giving up must not fail the
+	// others' events.
+	out, err := in.s.store.IngestMachineEvents(context.Background(), all)
+	in.batches.Add(1)
+	if err == nil {
+		in.written.Add(int64(len(all)))
+	}
+	for _, j := range batch {
+		if err != nil {
+			j.err = err
+		} else {
+			j.out, out = out[:len(j.in)], out[len(j.in):]
+		}
+		in.pending.Add(-int64(len(j.in)))
+		close(j.done)
+	}
+}
+
+// EventInput is one machine event as a source posts it.
+type EventInput struct {
+	SourceID      string   // the source's code; must match the key's source when given
+	DeviceID      string   // camera or sensor id
+	EventType     string   // the source's type, mapped to a category
+	Confidence    *float64 // 0..1; absent means certain
+	Lat, Lng      *float64
+	Coord         string // wgs84 (default), gcj02, bd09
+	ComponentCode string // the component (部件) the event is about; locates it when lat/lng are absent
+	At            string // RFC 3339; absent means now
+	Address       string
+	Description   string
+	Snapshot      string // base64 image
+	SnapshotID    string // or an attachment uploaded before
+}
+
+// EventResult is what became of one event.
+type EventResult struct {
+	Outcome        string // created, folded, review, suppressed; "" with Err
+	MachineEventID int64
+	Count          int
+	Status         string
+	CaseID         int64
+	Receipt        string
+	Err            error
+}
+
+// Ingest checks the source's key, validates the events and waits until
+// those that passed are committed. Each event has its own result; an
+// invalid one does not stop the others. It returns ErrSaturated (nothing
+// written) when the queue cannot take them all.
+func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (store.EventSource, []EventResult, error) {
+	src, err := in.sources.lookup(ctx, in.s, key)
+	if err != nil {
+		return src, nil, err
+	}
+	if len(events) > in.opt.MaxPerRequest {
+		return src, nil, Invalid("events", "field.too_many", in.opt.MaxPerRequest)
+	}
+	results := make([]EventResult, len(events))
+	inputs := make([]store.MachineEventInput, 0, len(events))
+	index := make([]int, 0, len(events))
+	var snaps map[int][]byte
+	now := in.s.now()
+	ref := in.s.Ref()
+	for i := range events {
+		mi, snap, err := in.validate(ctx, ref, src, &events[i], now)
+		if err != nil {
+			results[i].Err = err
+			continue
+		}
+		if snap != nil {
+			if snaps == nil {
+				snaps = map[int][]byte{}
+			}
+			snaps[len(inputs)] = snap
+		}
+		inputs = append(inputs, mi)
+		index = append(index, i)
+	}
+	if len(inputs) == 0 {
+		return src, results, nil
+	}
+	// Room for all of them, or for none.
+	n := int64(len(inputs))
+	if in.pending.Add(n) > int64(in.opt.Queue) {
+		in.pending.Add(-n)
+		return src, nil, ErrSaturated
+	}
+	// Snapshots are stored before the events (content-addressed: a
+	// repeat's identical snapshot is one file).
+	kept, keptIdx := inputs[:0], index[:0]
+	for k := range inputs {
+		if snap, ok := snaps[k]; ok {
+			a, err := in.s.SaveAttachment(ctx, model.User{}, "snapshot", bytes.NewReader(snap))
+			if err != nil {
+				var ve *ValidationError
+				if errors.As(err, &ve) {
+					err = Invalid("snapshot", "field.file_type")
+				}
+				results[index[k]].Err = err
+				continue
+			}
+			inputs[k].Snapshot = a.ID
+		}
+		in.bind(ref, src, &inputs[k])
+		kept, keptIdx = append(kept, inputs[k]), append(keptIdx, index[k])
+	}
+	if d := n - int64(len(kept)); d > 0 {
+		in.pending.Add(-d)
+	}
+	if len(kept) == 0 {
+		return src, results, nil
+	}
+	j := &intakeJob{in: kept, done: make(chan struct{})}
+	in.mu.RLock()
+	if !in.open {
+		in.mu.RUnlock()
+		in.pending.Add(-int64(len(kept)))
+		return src, nil, ErrIntakeStopped
+	}
+	in.jobs <- j // never blocks: the channel holds Queue jobs, each of at least one reserved event
+	in.mu.RUnlock()
+	<-j.done // the writer always finishes a job, and fast
+	if j.err != nil {
+		return src, nil, j.err
+	}
+	for k, r := range j.out {
+		res := &results[keptIdx[k]]
+		if r.Err != nil {
+			res.Err = r.Err
+			var ve *ValidationError
+			if !errors.As(r.Err, &ve) {
+				in.s.log.Error("machine event not recorded", "source", src.Code, "err", r.Err)
+			}
+			continue
+		}
+		res.Outcome, res.MachineEventID, res.Count, res.Status = r.Outcome, r.Record.ID, r.Record.Count, r.Record.Status
+		res.CaseID = r.Record.CaseID
+		if r.Outcome == store.OutcomeCreated {
+			res.CaseID, res.Receipt = r.Case.ID, r.Case.Receipt
+		}
+	}
+	return src, results, nil
+}
+
+// validate checks one event and maps it to a category and a place.
+func (in *Intake) validate(ctx context.Context, ref *Reference, src store.EventSource, e *EventInput, now time.Time) (store.MachineEventInput, []byte, error) {
+	v := &ValidationError{}
+	mi := store.MachineEventInput{SourceID: src.ID, Now: now, At: now}
+	if e.SourceID != "" && e.SourceID != src.Code {
+		v.add("source_id", "field.source_mismatch")
+	}
+	e.DeviceID = strings.TrimSpace(e.DeviceID)
+	if utf8.RuneCountInString(e.DeviceID) > 64 {
+		v.add("device_id", "field.too_long", 64)
+	}
+	mi.DeviceID = e.DeviceID
+	e.EventType = strings.TrimSpace(e.EventType)
+	switch {
+	case e.EventType == "":
+		v.add("event_type", "field.required")
+	case utf8.RuneCountInString(e.EventType) > 64:
+		v.add("event_type", "field.too_long", 64)
+	default:
+		code, ok := src.TypeMap[e.EventType]
+		if !ok {
+			code = e.EventType // default: the type is a category code
+		}
+		cat, ok := ref.ByCode[code]
+		if !ok || !ref.IsLeaf(cat.ID) {
+			v.add("event_type", "field.unknown_category")
+		} else {
+			mi.EventType, mi.CategoryID = e.EventType, cat.ID
+		}
+	}
+	mi.Confidence = 1
+	if e.Confidence != nil {
+		if c := *e.Confidence; math.IsNaN(c) || c < 0 || c > 1 {
+			v.add("confidence", "field.out_of_range", 0, 1)
+		} else {
+			mi.Confidence = c
+		}
+	}
+	mi.Review = mi.Confidence < src.MinConfidence
+	if e.At != "" {
+		at, err := time.Parse(time.RFC3339Nano, e.At)
+		switch {
+		case err != nil:
+			v.add("at", "field.datetime_format")
+		case at.After(now.Add(in.opt.MaxSkew)):
+			v.add("at", "field.in_future")
+		default:
+			mi.At = at
+		}
+	}
+	mi.At = mi.At.Truncate(time.Millisecond)
+	sys, cerr := geo.ParseCoordSys(e.Coord)
+	if cerr != nil {
+		v.add("coord", "field.unknown_coord")
+	}
+	e.ComponentCode = strings.TrimSpace(e.ComponentCode)
+	mi.ComponentCode = e.ComponentCode
+	switch {
+	case e.Lat != nil || e.Lng != nil:
+		switch {
+		case e.Lat == nil:
+			v.add("lat", "field.required")
+		case math.IsNaN(*e.Lat) || *e.Lat < -90 || *e.Lat > 90:
+			v.add("lat", "field.lat_range")
+		}
+		switch {
+		case e.Lng == nil:
+			v.add("lng", "field.required")
+		case math.IsNaN(*e.Lng) || *e.Lng < -180 || *e.Lng > 180:
+			v.add("lng", "field.lng_range")
+		}
+		if len(v.Fields) == 0 {
+			mi.Lat, mi.Lng = geo.ToWGS84(*e.Lat, *e.Lng, sys)
+		}
+	case e.ComponentCode != "":
+		comp, ok := ref.ComponentByCode(e.ComponentCode)
+		if !ok {
+			v.add("component_code", "field.unknown_component")
+		} else {
+			mi.Lat, mi.Lng = comp.Lat, comp.Lng
+			if e.Address == "" {
+				e.Address = comp.Address
+			}
+		}
+	default:
+		v.add("lat", "field.required")
+	}
+	mi.Address, mi.Description = strings.TrimSpace(e.Address), strings.TrimSpace(e.Description)
+	if utf8.RuneCountInString(mi.Address) > MaxAddress {
+		v.add("address", "field.too_long", MaxAddress)
+	}
+	if utf8.RuneCountInString(mi.Description) > MaxDescription {
+		v.add("description", "field.too_long", MaxDescription)
+	}
+	var snap []byte
+	switch {
+	case e.Snapshot != "":
+		b, err := base64.StdEncoding.DecodeString(e.Snapshot)
+		if err != nil || len(b) == 0 {
+			v.add("snapshot", "field.snapshot_format")
+		} else if len(b) > MaxAttachment {
+			v.add("snapshot", "field.file_too_large", MaxAttachment>>20)
+		}
+		snap = b
+	case e.SnapshotID != "":
+		if _, err := in.s.store.Attachment(ctx, e.SnapshotID); err != nil {
+			v.add("snapshot_id", "field.unknown_attachment")
+		}
+		mi.Snapshot = e.SnapshotID
+	}
+	if err := v.err(); err != nil {
+		return mi, nil, err
+	}
+	return mi, snap, nil
+}
+
+// bind gives the event its fold policy and the functions the writer calls
+// to build a new case or a repeat note.
+func (in *Intake) bind(ref *Reference, src store.EventSource, mi *store.MachineEventInput) {
+	mi.Window, mi.DistanceM, mi.NoteEvery, mi.Terminal = src.FoldWindow, src.FoldDistanceM, src.NoteEvery, in.terminal
+	ev := *mi // what the closures see: a copy, not the slice element the store fills
+	mi.NewCase = func() (store.NewMachineCase, error) {
+		return in.s.machineCase(ref, src, machineEventOf(&ev), model.User{}, ev.Now, "")
+	}
+	mi.Note = func(rec store.MachineEvent) model.Event {
+		return model.Event{At: ev.Now.Truncate(time.Millisecond), ActorName: src.Name, Role: RoleMachine, Action: ActionMachineRepeat,
+			Note: fmt.Sprintf("同一事件重复上报，累计 %d 次，最近一次 %s", rec.Count, rec.LastAt.In(cst).Format("2006-01-02 15:04:05")),
+			Data: map[string]any{"machine_event": rec.ID, "count": rec.Count, "last_at": rec.LastAt.UnixMilli(), "device": rec.DeviceID}}
+	}
+}
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// machineEventOf is the record an input would start.
+func machineEventOf(mi *store.MachineEventInput) store.MachineEvent {
+	return store.MachineEvent{SourceID: mi.SourceID, DeviceID: mi.DeviceID, EventType: mi.EventType, CategoryID: mi.CategoryID,
+		Confidence: mi.Confidence, Lat: mi.Lat, Lng: mi.Lng, ComponentCode: mi.ComponentCode, Address: mi.Address,
+		Description: mi.Description, Snapshot: mi.Snapshot, FirstAt: mi.At, LastAt: mi.At, Count: 1}
+}
+
+// machineCase builds the case for a machine event: its category's case
+// type, channel video, routed like any case from its place; actor is the
+// reviewing person for a confirmed event, the zero user for the source
+// itself.
+func (s *Service) machineCase(ref *Reference, src store.EventSource, rec store.MachineEvent, actor model.User, now time.Time, note string) (store.NewMachineCase, error) {
+	var nc store.NewMachineCase
+	cat, ok := ref.Categories[rec.CategoryID]
+	if !ok {
+		return nc, Invalid("event_type", "field.unknown_category")
+	}
+	typ := cat.CaseType
+	if typ == "" {
+		typ = "city_case"
+	}
+	def, ok := s.workflows.Latest(typ)
+	if !ok {
+		return nc, Invalid("event_type", "field.unknown_type")
+	}
+	v := &ValidationError{}
+	fields := s.createFields(def, nil, v)
+	if err := v.err(); err != nil {
+		return nc, err
+	}
+	desc := rec.Description
+	if desc == "" {
+		desc = fmt.Sprintf("%s：%s 发现%s（置信度 %.2f）", src.Name, orDash(rec.DeviceID), cat.Name, rec.Confidence)
+	}
+	if utf8.RuneCountInString(desc) > MaxDescription {
+		desc = string([]rune(desc)[:MaxDescription])
+	}
+	place := ref.Place(rec.Lat, rec.Lng, cat.ID, s.toleranceM)
+	now = now.Truncate(time.Millisecond)
+	c := model.Case{
+		Type: def.Type, DefVersion: def.Version, Channel: model.ChannelVideo, CategoryID: cat.ID, Description: desc,
+		Lat: rec.Lat, Lng: rec.Lng, Address: rec.Address,
+		GridID: place.GridID, CommunityID: place.CommunityID, StreetID: place.StreetID, UnitID: place.UnitID, Routing: place.How,
+		Status: model.State(def.Initial), Version: 1, Fields: fields, Flow: model.Flow{OriginUnit: place.UnitID},
+		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, Receipt: NewReceipt(),
+	}
+	machine := map[string]any{"source": src.Code, "event_type": rec.EventType, "confidence": rec.Confidence,
+		"first_at": rec.FirstAt.UnixMilli()}
+	if rec.DeviceID != "" {
+		machine["device"] = rec.DeviceID
+	}
+	if rec.ComponentCode != "" {
+		machine["component"] = rec.ComponentCode
+	}
+	if rec.ID != 0 {
+		machine["machine_event"] = rec.ID
+	}
+	ev := model.Event{At: now, ActorID: actor.ID, ActorName: src.Name, Role: RoleMachine, Action: "create", ToState: c.Status,
+		UnitID: c.UnitID, Note: note, Data: map[string]any{"machine": machine}}
+	if actor.ID != 0 {
+		ev.ActorName, ev.Role = actorName(actor), actor.Role
+	}
+	if len(fields) > 0 {
+		ev.Data["fields"] = fields
+	}
+	if rec.Snapshot != "" {
+		ev.Attachments = []string{rec.Snapshot}
+	}
+	s.startClocks(def, "create", &c, &ev, now)
+	nc.Case, nc.Event, nc.Timers = c, ev, timerSpecs(def, c)
+	return nc, nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
