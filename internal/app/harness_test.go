@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
@@ -36,8 +38,64 @@ func newHarness(t *testing.T, dir string) *harness {
 	return h
 }
 
+// demoTemplate is a data dir with the demo district loaded once per test
+// binary; each harness starts from a copy of it instead of generating the
+// district again (most of a test's start-up time, under -race).
+var demoTemplate struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func copyTemplate(t *testing.T, dst string) {
+	t.Helper()
+	demoTemplate.once.Do(func() {
+		dir, err := os.MkdirTemp("", "yiwang-demo-template-*")
+		if err != nil {
+			demoTemplate.err = err
+			return
+		}
+		a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1})
+		if err == nil {
+			err = a.Close()
+		}
+		demoTemplate.dir, demoTemplate.err = dir, err
+	})
+	if demoTemplate.err != nil {
+		t.Fatalf("demo template: %v", demoTemplate.err)
+	}
+	if entries, _ := os.ReadDir(dst); len(entries) > 0 {
+		return // a restart on an existing data dir
+	}
+	entries, err := os.ReadDir(demoTemplate.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(demoTemplate.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoTemplate.dir != "" {
+		os.RemoveAll(demoTemplate.dir)
+	}
+	os.Exit(code)
+}
+
 func (h *harness) start() {
 	h.t.Helper()
+	copyTemplate(h.t, h.dir)
 	a, err := app.Open(context.Background(), app.Config{DataDir: h.dir, Demo: true, DemoCases: 60, PublicPerMinute: h.publicRate})
 	if err != nil {
 		h.t.Fatalf("open app: %v", err)

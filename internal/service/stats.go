@@ -450,16 +450,18 @@ func StatsGroups() []string {
 // street, community, grid, unit, category, channel, subtype, user (post:
 // each step counted for the person who did it), month or day.
 func (s *Service) StatsBreakdown(ctx context.Context, actor model.User, p StatsParams, by string) (StatsBreakdown, error) {
+	// Who may ask comes before what was asked: a refused role learns
+	// nothing from validation messages.
+	f, sc, err := s.statsQuery(ctx, actor, p)
+	if err != nil {
+		return StatsBreakdown{}, err
+	}
 	g, ok := statsGroups[by]
 	if !ok {
 		return StatsBreakdown{}, Invalid("by", "field.unknown_group")
 	}
 	if g == store.GroupDay && p.To.Sub(p.From) > 400*24*time.Hour {
 		return StatsBreakdown{}, Invalid("to", "field.stats_span_days", 400)
-	}
-	f, sc, err := s.statsQuery(ctx, actor, p)
-	if err != nil {
-		return StatsBreakdown{}, err
 	}
 	cfg, err := s.StatsConfig(ctx)
 	if err != nil {
