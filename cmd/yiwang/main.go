@@ -160,6 +160,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", env("YIWANG_ADDR", "127.0.0.1:8080"), "listen address (YIWANG_ADDR)")
 	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
 	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL postgres://… for several nodes; empty: embedded SQLite in --data (YIWANG_DB)")
+	files := fs.String("files", env("YIWANG_FILES", ""), "attachment directory, shared by every node on one database (default DATA/files) (YIWANG_FILES)")
 	demoMode := fs.Bool("demo", envBool("YIWANG_DEMO"), "demo mode: load the demo district into an empty data dir (YIWANG_DEMO)")
 	demoPw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts, demo mode only (YIWANG_DEMO_PASSWORD)")
 	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
@@ -181,7 +182,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demoMode {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
 		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto,
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {

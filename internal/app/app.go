@@ -37,6 +37,9 @@ type Config struct {
 	DemoPassword string
 	// DemoCases is how many historical cases the demo generates.
 	DemoCases int
+	// FilesDir holds attachment content; default DataDir/files. Several
+	// nodes point it at one shared directory (NFS or similar).
+	FilesDir string
 	// DatabaseURL selects PostgreSQL (postgres://…); empty means the
 	// embedded SQLite file in DataDir.
 	DatabaseURL string
@@ -243,7 +246,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}
 	svc, err := service.New(ctx, service.Deps{
-		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filepath.Join(cfg.DataDir, "files"), Now: cfg.Now,
+		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filesDir(cfg), Now: cfg.Now,
 		WarnShare: cfg.WarnShare, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
 	})
 	if err != nil {
@@ -340,3 +343,10 @@ func (a *App) Close() error {
 
 // SQL returns the underlying SQL store (for maintenance commands).
 func (a *App) SQL() (*sqlstore.DB, bool) { return a.sql, a.sql != nil }
+
+func filesDir(cfg Config) string {
+	if cfg.FilesDir != "" {
+		return cfg.FilesDir
+	}
+	return filepath.Join(cfg.DataDir, "files")
+}
