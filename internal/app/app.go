@@ -160,6 +160,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// node) reaches this node: at once through LISTEN on PostgreSQL, and by
 	// polling the generation as a backstop.
 	a.Go(a.Service.WatchReference)
+	a.Go(a.Service.RunAuditWriter)
 	a.Go(func(ctx context.Context) {
 		st.ListenReference(ctx, func() {
 			if err := a.Service.ReloadIfChanged(ctx); err != nil && ctx.Err() == nil {

@@ -237,9 +237,10 @@ func TestEventsIntakeHTTP(t *testing.T) {
 	}
 
 	// Every request went on the audit chain under the source's name.
-	if n := h.sqlCount(`SELECT COUNT(*) FROM audit_log WHERE action = 'POST /api/v1/events' AND username = 'eventsource:xueliang'`); n < 5 {
-		t.Fatalf("%d audit entries for the source", n)
-	}
+	// (The audit writer appends in the background: give it a moment.)
+	wfWait(t, "audit entries for the source", func() bool {
+		return h.sqlCount(`SELECT COUNT(*) FROM audit_log WHERE action = 'POST /api/v1/events' AND username = 'eventsource:xueliang'`) >= 5
+	})
 	if n, err := h.app.Service.VerifyAudit(context.Background()); err != nil || n == 0 {
 		t.Fatalf("audit chain: %d %v", n, err)
 	}

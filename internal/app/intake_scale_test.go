@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -55,7 +56,7 @@ func TestScaleStartup(t *testing.T) {
 	srv := &http.Server{Handler: a.Handler}
 	go srv.Serve(ln)
 	defer srv.Close()
-	key, _, err := a.Service.CreateEventSource(ctx, service.NewEventSource{Code: "scale", Name: "规模测试"})
+	key, _, err := a.Service.CreateEventSource(ctx, service.NewEventSource{Code: fmt.Sprintf("scale-%d", time.Now().UnixNano()), Name: "规模测试"})
 	if err != nil {
 		t.Fatal(err)
 	}

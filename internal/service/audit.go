@@ -6,8 +6,17 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/audit"
 )
 
-// Audit appends an entry to the audit chain. A failure is logged loudly:
-// the request it records has already happened.
+// auditQueue feeds the background writer: requests hand their audit entry
+// over and return, and the writer appends whole batches in one
+// transaction, so busy nodes do not queue one by one on the chain's head.
+type auditQueue struct {
+	q    chan audit.Entry
+	done chan struct{}
+}
+
+// Audit appends an entry to the audit chain, through the background writer
+// when it runs. A failure is logged loudly: the request it records has
+// already happened.
 func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 	if e.At.IsZero() {
 		e.At = s.now()
@@ -15,12 +24,59 @@ func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 	if e.Alg == "" {
 		e.Alg = s.auditAlg
 	}
+	if aq := s.auditQ.Load(); aq != nil {
+		select {
+		case aq.q <- e:
+			return
+		case <-aq.done:
+		}
+	}
 	if err := s.store.AppendAudit(context.WithoutCancel(ctx), &e); err != nil {
 		s.log.Error("audit entry not written", "action", e.Action, "user", e.Username, "err", err)
 	}
 }
 
-// VerifyAudit checks the whole audit chain.
-func (s *Service) VerifyAudit(ctx context.Context) (int64, error) {
-	return audit.VerifyAll(ctx, s.store)
+// RunAuditWriter appends queued audit entries in batches until ctx ends,
+// then writes what is left.
+func (s *Service) RunAuditWriter(ctx context.Context) {
+	aq := &auditQueue{q: make(chan audit.Entry, 4096), done: make(chan struct{})}
+	s.auditQ.Store(aq)
+	write := func(batch []audit.Entry) {
+		ptrs := make([]*audit.Entry, len(batch))
+		for i := range batch {
+			ptrs[i] = &batch[i]
+		}
+		if err := s.store.AppendAuditBatch(context.WithoutCancel(ctx), ptrs); err != nil {
+			s.log.Error("audit entries not written", "entries", len(batch), "err", err)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			close(aq.done) // later entries are written directly
+			for {
+				select {
+				case e := <-aq.q:
+					write([]audit.Entry{e})
+				default:
+					return
+				}
+			}
+		case e := <-aq.q:
+			batch := []audit.Entry{e}
+		more:
+			for len(batch) < 500 {
+				select {
+				case e := <-aq.q:
+					batch = append(batch, e)
+				default:
+					break more
+				}
+			}
+			write(batch)
+		}
+	}
 }
+
+// VerifyAudit checks the whole audit chain.
+func (s *Service) VerifyAudit(ctx context.Context) (int64, error) { return audit.VerifyAll(ctx, s.store) }

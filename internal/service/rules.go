@@ -301,7 +301,10 @@ func (s *Service) ExplainRouting(ctx context.Context, c model.Case) (RoutingExpl
 // ExplainRouting. Errors are logged, never returned: the case is already
 // stored and routing does not depend on the record.
 func (s *Service) RecordPlacement(ctx context.Context, c model.Case, p Placement) {
-	if c.ID == 0 {
+	// Grid placement alone needs no record: the case row holds the grid and
+	// its version follows from the grid's history at created_at. Only a
+	// rule or a component is worth a write on the intake path.
+	if c.ID == 0 || (p.RuleID == 0 && p.ComponentCode == "") {
 		return
 	}
 	rec := store.CasePlace{CaseID: c.ID, RuleID: p.RuleID, CoUnitIDs: p.CoUnitIDs, ComponentCode: p.ComponentCode,

@@ -56,6 +56,7 @@ type Service struct {
 	toleranceM float64
 	ref        atomic.Pointer[Reference]
 	demo       bool
+	auditQ     atomic.Pointer[auditQueue]
 	auditAlg   string
 }
 

@@ -88,28 +88,22 @@ func cellErr(l ledger.Layout, r ledger.Row, key, col string, args ...any) ledger
 	return ledger.CellError{Row: r.Line, Column: r.Columns[col], Header: c.Header, Key: key, Args: args}
 }
 
-// ledgerTarget reads a ledger status: the words offices use, or the
-// label or name of one of the type's states (what an export writes).
+// ledgerTarget reads a ledger status: the words offices use (words), or
+// the label (with or without its bracketed part) or name of one of the
+// type's states, as an export writes it.
 func ledgerTarget(def *workflow.Definition, words map[string]string, s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if t, ok := words[s]; ok {
 		return t, true
 	}
+	targets := map[string]bool{"talk_inquiry": true, "verifying": true}
+	for _, t := range words {
+		targets[t] = true
+	}
 	for _, st := range def.States {
 		short, _, _ := strings.Cut(st.Label, "（")
-		if s == st.Name || s == st.Label || s == short {
-			switch st.Name {
-			case "talk_inquiry", "verifying":
-				return st.Name, true
-			}
-			if _, known := words[st.Label]; known {
-				return words[st.Label], true
-			}
-			for _, t := range words {
-				if t == st.Name {
-					return t, true
-				}
-			}
+		if (s == st.Name || s == st.Label || s == short) && targets[st.Name] {
+			return st.Name, true
 		}
 	}
 	return "", false

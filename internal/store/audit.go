@@ -11,6 +11,8 @@ type AuditStore interface {
 	// AppendAudit seals e onto the chain (Seq, PrevHash, Hash set) and
 	// stores it, serialised across nodes.
 	AppendAudit(ctx context.Context, e *audit.Entry) error
+	// AppendAuditBatch appends several entries, in order, in one transaction.
+	AppendAuditBatch(ctx context.Context, entries []*audit.Entry) error
 	// AuditEntries returns entries with seq > after, in order.
 	AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error)
 	// AuditHead returns the last seq and hash recorded.

@@ -12,6 +12,16 @@ import (
 // UPDATE on PostgreSQL, so appends from several nodes queue on it and the
 // chain stays a line; SQLite's single writer serialises them already.
 func (db *DB) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	return db.AppendAuditBatch(ctx, []*audit.Entry{e})
+}
+
+// AppendAuditBatch seals and stores entries in order in one transaction:
+// the head row is locked once for the whole batch, which is what lets
+// several busy nodes share one chain.
+func (db *DB) AppendAuditBatch(ctx context.Context, entries []*audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		q := `SELECT seq, hash FROM audit_head WHERE id = 1`
 		if db.dialect == "postgres" {
@@ -35,22 +45,28 @@ func (db *DB) AppendAudit(ctx context.Context, e *audit.Entry) error {
 			}
 			first = false
 		}
-		sealed, err := audit.Seal(*e, seq, prev)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), sealed.Seq, ms(sealed.At), nullID(sealed.UserID), sealed.Username, sealed.Role, sealed.Action,
-			sealed.Target, sealed.Result, sealed.IP, sealed.Detail, sealed.Alg, sealed.PrevHash, sealed.Hash); err != nil {
-			return err
+		sealed := make([]audit.Entry, len(entries))
+		for i, e := range entries {
+			s, err := audit.Seal(*e, seq, prev)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), s.Seq, ms(s.At), nullID(s.UserID), s.Username, s.Role, s.Action,
+				s.Target, s.Result, s.IP, s.Detail, s.Alg, s.PrevHash, s.Hash); err != nil {
+				return err
+			}
+			sealed[i], seq, prev = s, s.Seq, s.Hash
 		}
 		if first {
-			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), sealed.Seq, sealed.Hash)
+			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), seq, prev)
 		} else {
-			_, err = tx.ExecContext(ctx, db.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), sealed.Seq, sealed.Hash)
+			_, err = tx.ExecContext(ctx, db.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), seq, prev)
 		}
 		if err == nil {
-			*e = sealed
+			for i := range entries {
+				*entries[i] = sealed[i]
+			}
 		}
 		return err
 	})

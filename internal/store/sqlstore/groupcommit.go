@@ -403,9 +403,22 @@ func (b *gcBatch) createCase(c *model.Case, ev *model.Event, idemKey string, tim
 // The head is read once per transaction (FOR UPDATE on PostgreSQL, so
 // nodes still append in line) and written once at its end.
 func (g *GroupCommit) AppendAudit(ctx context.Context, e *audit.Entry) error {
-	var sealed audit.Entry
+	return g.AppendAuditBatch(ctx, []*audit.Entry{e})
+}
+
+// AppendAuditBatch seals the entries in order inside the next group
+// transaction, all or none (one savepoint for the lot).
+func (g *GroupCommit) AppendAuditBatch(ctx context.Context, entries []*audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	in := make([]audit.Entry, len(entries))
+	for i, e := range entries {
+		in[i] = *e
+	}
+	var sealed []audit.Entry
 	it := newItem(func(b *gcBatch) error {
-		s, err := b.appendAudit(*e)
+		s, err := b.appendAudit(in...)
 		sealed = s
 		return err
 	})
@@ -414,33 +427,39 @@ func (g *GroupCommit) AppendAudit(ctx context.Context, e *audit.Entry) error {
 		err = it.result(0)
 	}
 	if err == nil {
-		*e = sealed
+		for i := range entries {
+			*entries[i] = sealed[i]
+		}
 	}
 	return err
 }
 
-func (b *gcBatch) appendAudit(e audit.Entry) (audit.Entry, error) {
+func (b *gcBatch) appendAudit(entries ...audit.Entry) ([]audit.Entry, error) {
 	seq, hash, first := b.audit.seq, b.audit.hash, b.audit.first
 	if !b.audit.loaded {
 		var err error
 		if seq, hash, first, err = b.loadAuditHead(); err != nil {
-			return e, err
+			return nil, err
 		}
 	}
-	sealed, err := audit.Seal(e, seq, hash)
-	if err != nil {
-		return e, err
+	sealed := make([]audit.Entry, len(entries))
+	for i, e := range entries {
+		s, err := audit.Seal(e, seq, hash)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.exec(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Seq, ms(s.At), nullID(s.UserID), s.Username, s.Role, s.Action,
+			s.Target, s.Result, s.IP, s.Detail, s.Alg, s.PrevHash, s.Hash); err != nil {
+			return nil, err
+		}
+		sealed[i], seq, hash = s, s.Seq, s.Hash
 	}
-	if err := b.exec(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sealed.Seq, ms(sealed.At), nullID(sealed.UserID), sealed.Username, sealed.Role, sealed.Action,
-		sealed.Target, sealed.Result, sealed.IP, sealed.Detail, sealed.Alg, sealed.PrevHash, sealed.Hash); err != nil {
-		return e, err
-	}
-	// The head moves only if this entry stays: a rolled-back savepoint
+	// The head moves only if these entries stay: a rolled-back savepoint
 	// leaves it (and, on PostgreSQL, its row lock) as it was.
 	b.onRelease(func() {
 		b.audit.loaded, b.audit.first, b.audit.dirty = true, first, true
-		b.audit.seq, b.audit.hash = sealed.Seq, sealed.Hash
+		b.audit.seq, b.audit.hash = seq, hash
 	})
 	return sealed, nil
 }
@@ -467,4 +486,24 @@ func (b *gcBatch) loadAuditHead() (seq int64, hash string, first bool, err error
 		first = false
 	}
 	return seq, hash, first, nil
+}
+
+// PutCasePlace records how a case was placed inside the next group
+// transaction: the service writes it right after each create, and as a
+// transaction of its own it would cost every create a second commit.
+func (g *GroupCommit) PutCasePlace(ctx context.Context, p store.CasePlace) error {
+	it := newItem(func(b *gcBatch) error { return b.putCasePlace(p) })
+	if err := g.submit(ctx, it); err != nil {
+		return err
+	}
+	return it.result(0)
+}
+
+// putCasePlace is the same statement as DB.PutCasePlace.
+func (b *gcBatch) putCasePlace(p store.CasePlace) error {
+	return b.exec(`INSERT INTO case_places (case_id, grid_version, rule_id, rule_version, co_units, component_code, component_m, fallback, exact)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ ON CONFLICT (case_id) DO UPDATE SET grid_version = excluded.grid_version, rule_id = excluded.rule_id, rule_version = excluded.rule_version,
+ co_units = excluded.co_units, component_code = excluded.component_code, component_m = excluded.component_m, fallback = excluded.fallback, exact = excluded.exact`,
+		p.CaseID, p.GridVersion, p.RuleID, p.RuleVersion, joinIDs(p.CoUnitIDs), p.ComponentCode, p.ComponentM, boolInt(p.Fallback), boolInt(p.Exact))
 }
