@@ -115,11 +115,11 @@ func TestPlaceOrder(t *testing.T) {
 	if c.Routing != fmt.Sprintf("rule:%d", r2.ID) || c.UnitID != street.ID {
 		t.Fatalf("case routed %s to %d", c.Routing, c.UnitID)
 	}
+	// CreateCase recorded the placement (rule version, co-units) itself.
 	ex, err := f.svc.ExplainRouting(ctx, c)
-	if err != nil || ex.Recorded || ex.RuleID != r2.ID || ex.Rule == nil || len(ex.CoUnitIDs) != 1 {
-		t.Fatalf("explanation before recording: %+v %v", ex, err)
+	if err != nil || !ex.Recorded || ex.RuleID != r2.ID || ex.Rule == nil || len(ex.CoUnitIDs) != 1 {
+		t.Fatalf("explanation after intake: %+v %v", ex, err)
 	}
-	f.svc.RecordPlacement(ctx, c, f.svc.Ref().Place(slat, slng, light.ID, 30))
 	f.now = f.now.Add(time.Minute)
 	if _, err := f.svc.UpdateRule(ctx, admin, r2.ID, service.RuleInput{Category: lightParent.Code, AreaID: street.ID, UnitID: street.ID}); err != nil {
 		t.Fatal(err)
