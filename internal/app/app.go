@@ -74,6 +74,8 @@ type Config struct {
 	// or "" for YIWANG_GROUP_COMMIT, else the default (on for SQLite, off
 	// for PostgreSQL).
 	GroupCommit string
+	// Batching tunes the batching writer; zero values take the defaults.
+	Batching sqlstore.GroupCommitOptions
 	// Intake tunes machine-event intake; zero values take the defaults.
 	Intake service.IntakeOptions
 }
@@ -147,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	var base store.Store = st
 	var gc *sqlstore.GroupCommit
 	if groupCommit(cfg) {
-		gc = sqlstore.NewGroupCommit(st, sqlstore.GroupCommitOptions{})
+		gc = sqlstore.NewGroupCommit(st, cfg.Batching)
 		base = gc
 	}
 	a, err := build(ctx, cfg, base)

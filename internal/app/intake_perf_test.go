@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"testing"
@@ -38,9 +39,11 @@ func TestPerfInProcess(t *testing.T) {
 		return def
 	}
 	rate, batch := envInt("YIWANG_PERF_RATE", 3000), envInt("YIWANG_PERF_BATCH", 1)
-	dur := time.Duration(min(envInt("YIWANG_PERF_SECONDS", 10), 30)) * time.Second
+	dur := time.Duration(min(envInt("YIWANG_PERF_SECONDS", 10), 60)) * time.Second
 	dir := t.TempDir()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 100, PublicPerMinute: -1, TimerTick: -1})
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 100, PublicPerMinute: -1, TimerTick: -1,
+		Intake:   service.IntakeOptions{Chunk: envInt("YIWANG_PERF_CHUNK", 0), Workers: envInt("YIWANG_PERF_INTAKE_WORKERS", 0)},
+		Batching: sqlstore.GroupCommitOptions{MaxMachine: envInt("YIWANG_PERF_MAX_MACHINE", 0)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +60,30 @@ func TestPerfInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := loadtest.Config{Target: "http://" + ln.Addr().String(), Duration: dur, Workers: envInt("YIWANG_PERF_WORKERS", 64), EventKey: key, EventBatch: batch}
+	if mode == "serve" {
+		// Serve only, for an outside load generator (a separate process,
+		// so that the profile is the server's alone).
+		os.WriteFile(filepath.Join(os.TempDir(), "yiwang-perf-target"), []byte(cfg.Target+" "+key+"\n"), 0o600)
+		t.Logf("serving %s for %s; key %s", cfg.Target, dur, key)
+		if path := os.Getenv("YIWANG_PERF_CPU"); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * time.Second)
+			pprof.StartCPUProfile(f)
+			time.Sleep(dur)
+			pprof.StopCPUProfile()
+			f.Close()
+		} else {
+			time.Sleep(dur + 3*time.Second)
+		}
+		if gc, ok := a.Store.(*sqlstore.GroupCommit); ok {
+			t.Logf("group commit: %+v", gc.Stats())
+		}
+		t.Logf("intake: %+v", a.Intake.Stats())
+		return
+	}
 	switch mode {
 	case "cases":
 		cfg.Rate, cfg.Mix = rate, map[string]int{"cases": 1}
@@ -64,6 +91,7 @@ func TestPerfInProcess(t *testing.T) {
 		cfg.Rate, cfg.Mix = rate, map[string]int{"events": 1}
 	case "flood":
 		cfg.Rates = map[string]int{"events": rate, "cases": 50}
+		cfg.EventBatch = max(batch, 1)
 	default:
 		t.Fatalf("YIWANG_PERF=%s: cases, events or flood", mode)
 	}

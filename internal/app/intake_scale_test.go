@@ -23,7 +23,8 @@ import (
 // process's resident memory after start, after a bounded load (creates,
 // reads, machine events) and at its peak. It runs only on a data dir given
 // in YIWANG_SCALE_DIR (fill one with yiwang demo --data DIR --cases
-// 1000000); YIWANG_SCALE_FULLCHECK=1 also times the full integrity check.
+// 1000000) — and adds the load's cases and events to it;
+// YIWANG_SCALE_FULLCHECK=1 also times the full integrity check.
 func TestScaleStartup(t *testing.T) {
 	dir := os.Getenv("YIWANG_SCALE_DIR")
 	if dir == "" {

@@ -108,6 +108,9 @@ func TestStatsAPI(t *testing.T) {
 	if r := h.do("GET", "/api/v1/stats/breakdown?by=planet", leader, nil); r.status != 422 {
 		t.Errorf("unknown grouping: %d %s", r.status, r.raw)
 	}
+	if r := h.do("GET", "/api/v1/stats/breakdown?by=category&engine=aggregates", leader, nil); r.status != 422 || !strings.Contains(string(r.raw), "engine") {
+		t.Errorf("aggregates asked for categories: %d %s", r.status, r.raw)
+	}
 	if r := h.do("GET", "/api/v1/stats/summary", "", nil); r.status != 401 {
 		t.Errorf("no token: %d", r.status)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/geo"
@@ -102,9 +103,11 @@ func bulk(ctx context.Context, st store.Store, svc *service.Service, users []mod
 		if err := st.StatsBulkImport(ctx, b.cases, derive); err != nil {
 			return written, err
 		}
+		g.mu.Lock()
 		for _, c := range b.cases {
 			g.known = append(g.known, c.Case.ID)
 		}
+		g.mu.Unlock()
 		written += len(b.cases)
 		importTime += time.Since(t0)
 		if written%100000 < bulkBatch {
@@ -128,7 +131,8 @@ type generator struct {
 	health      int64 // the unit referrals are sent to
 	centroids   [][2]float64
 	evidence    string
-	known       []int64 // ids of cases written, for merges
+	mu          sync.Mutex
+	known       []int64 // ids of cases written, for merges (written by the writer)
 }
 
 func newGenerator(svc *service.Service, users []model.User, now time.Time) (*generator, error) {
@@ -303,10 +307,15 @@ func (g *generator) cityCase(t time.Time) (store.CaseWithTimeline, error) {
 			ws.in.UnitID = g.departments[g.rng.IntN(len(g.departments))]
 		}
 		if s.action == "merge" {
-			if len(g.known) == 0 {
-				break
+			g.mu.Lock()
+			n := len(g.known)
+			if n > 0 {
+				ws.in.MasterID = g.known[g.rng.IntN(n)]
 			}
-			ws.in.MasterID = g.known[g.rng.IntN(len(g.known))]
+			g.mu.Unlock()
+			if n == 0 {
+				break // the first batch has nothing to merge into yet
+			}
 		}
 		steps = append(steps, ws)
 	}

@@ -29,6 +29,7 @@ trap cleanup EXIT
 (cd "$ROOT" && go build -o "$WORK/yiwang" ./cmd/yiwang)
 Y="$WORK/yiwang"
 PORT=$((20000 + RANDOM % 20000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((20000 + RANDOM % 20000)); done # taken: another
 URL="http://127.0.0.1:$PORT"
 
 start() {

@@ -44,7 +44,7 @@ type IntakeOptions struct {
 	// Queue is how many events may wait for the writer (default 8192).
 	Queue int
 	// Chunk is the most events the writer hands the store at once
-	// (default 256).
+	// (default 128).
 	Chunk int
 	// Workers is the number of intake writers (default 1: SQLite has one
 	// writer anyway; PostgreSQL may use more).
@@ -85,7 +85,7 @@ func NewIntake(s *Service, opt IntakeOptions) *Intake {
 		opt.Queue = 8192
 	}
 	if opt.Chunk <= 0 {
-		opt.Chunk = 256
+		opt.Chunk = 128
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 1
@@ -387,9 +387,12 @@ func (in *Intake) validate(ctx context.Context, ref *Reference, src store.EventS
 		}
 	}
 	mi.At = mi.At.Truncate(time.Millisecond)
-	sys, cerr := geo.ParseCoordSys(e.Coord)
-	if cerr != nil {
-		v.add("coord", "field.unknown_coord")
+	sys := geo.WGS84 // the default, without parsing (a flood's hot path)
+	if e.Coord != "" {
+		var cerr error
+		if sys, cerr = geo.ParseCoordSys(e.Coord); cerr != nil {
+			v.add("coord", "field.unknown_coord")
+		}
 	}
 	e.ComponentCode = strings.TrimSpace(e.ComponentCode)
 	mi.ComponentCode = e.ComponentCode

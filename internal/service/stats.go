@@ -317,6 +317,9 @@ func (s *Service) statsQuery(ctx context.Context, actor model.User, p StatsParam
 	if err := v.err(); err != nil {
 		return f, sc, err
 	}
+	if p.Engine == store.EngineAggregates && (f.CommunityID != 0 || f.GridID != 0 || len(f.CategoryIDs) > 0 || f.Channel != "") {
+		return f, sc, Invalid("engine", "field.stats_engine")
+	}
 	f.HideTypes = s.hiddenTypes(actor.Role)
 	pending, err := s.StatsRefresh(ctx, refreshBudget)
 	if err != nil {
@@ -468,6 +471,9 @@ func (s *Service) StatsBreakdown(ctx context.Context, actor model.User, p StatsP
 		return StatsBreakdown{}, err
 	}
 	rows, err := s.store.StatsCounts(ctx, store.StatsQuery{Range: sc.Range, Filter: f, Group: g, Engine: p.Engine})
+	if errors.Is(err, store.ErrNotAggregatable) {
+		return StatsBreakdown{}, Invalid("engine", "field.stats_engine")
+	}
 	if err != nil {
 		return StatsBreakdown{}, err
 	}

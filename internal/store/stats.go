@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/stats"
@@ -61,6 +62,11 @@ const (
 	EngineFacts      StatsEngine = "facts"
 	EngineAggregates StatsEngine = "aggregates"
 )
+
+// ErrNotAggregatable is returned when the aggregates engine is asked a
+// question only the facts can answer (a community, grid, category or
+// channel; a grouping other than type, street, unit, day or month).
+var ErrNotAggregatable = errors.New("store: the aggregates cannot answer this filter or grouping")
 
 // StatsQuery is one counting question.
 type StatsQuery struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -21,7 +22,7 @@ type GroupCommitOptions struct {
 	// MaxBatch is the most operations one transaction takes (default 512).
 	MaxBatch int
 	// MaxMachine is the most machine-event operations one transaction
-	// takes (default 256), so that a flood of machine events never makes a
+	// takes (default 128), so that a flood of machine events never makes a
 	// person's create wait for more than one such share.
 	MaxMachine int
 	// Queue is how many people's items may wait for the writer before
@@ -53,6 +54,7 @@ type GroupCommit struct {
 	closeOnce sync.Once
 
 	batches, ops, maxOps atomic.Int64
+	busy, maxBusy        atomic.Int64          // nanoseconds spent writing batches, and the longest
 	integrity            atomic.Pointer[error] // a background integrity check's failure
 }
 
@@ -65,7 +67,7 @@ func NewGroupCommit(db *DB, opt GroupCommitOptions) *GroupCommit {
 		opt.MaxBatch = 512
 	}
 	if opt.MaxMachine <= 0 {
-		opt.MaxMachine = 256
+		opt.MaxMachine = 128
 	}
 	if opt.MaxMachine > opt.MaxBatch {
 		opt.MaxMachine = opt.MaxBatch
@@ -85,12 +87,16 @@ func NewGroupCommit(db *DB, opt GroupCommitOptions) *GroupCommit {
 // GroupCommitStats are the writer's counters.
 type GroupCommitStats struct {
 	Batches, Ops, MaxOps int64
+	// Busy is the time spent writing and committing batches; MaxBatch
+	// the longest batch.
+	Busy, MaxBatch time.Duration
 }
 
 // Stats returns how many transactions the writer committed, how many
 // operations they held, and the largest.
 func (g *GroupCommit) Stats() GroupCommitStats {
-	return GroupCommitStats{Batches: g.batches.Load(), Ops: g.ops.Load(), MaxOps: g.maxOps.Load()}
+	return GroupCommitStats{Batches: g.batches.Load(), Ops: g.ops.Load(), MaxOps: g.maxOps.Load(),
+		Busy: time.Duration(g.busy.Load()), MaxBatch: time.Duration(g.maxBusy.Load())}
 }
 
 // Close writes what was handed in, stops the writer and closes the store.
@@ -237,13 +243,21 @@ func (g *GroupCommit) run(batch []*gcItem) {
 	for _, it := range batch {
 		n += len(it.ops)
 	}
+	start := time.Now()
 	g.DB.runBatch(batch)
+	took := int64(time.Since(start))
 	g.batches.Add(1)
 	g.ops.Add(int64(n))
+	g.busy.Add(took)
+	storeMax(&g.maxOps, int64(n))
+	storeMax(&g.maxBusy, took)
+}
+
+func storeMax(m *atomic.Int64, v int64) {
 	for {
-		m := g.maxOps.Load()
-		if int64(n) <= m || g.maxOps.CompareAndSwap(m, int64(n)) {
-			break
+		old := m.Load()
+		if v <= old || m.CompareAndSwap(old, v) {
+			return
 		}
 	}
 }

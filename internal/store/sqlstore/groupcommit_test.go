@@ -47,7 +47,7 @@ func TestGroupCommitStoreSuite(t *testing.T) {
 func count(t *testing.T, db *DB, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.r.QueryRow(q, args...).Scan(&n); err != nil {
+	if err := db.r.QueryRow(db.q(q), args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

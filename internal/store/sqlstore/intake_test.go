@@ -22,10 +22,15 @@ type intakeFixture struct {
 
 func newIntakeFixture(t *testing.T, batching bool) *intakeFixture {
 	db, g := openGC(t)
-	f := &intakeFixture{t: t, db: db, st: db, t0: time.UnixMilli(1_800_000_000_000)}
+	var st store.Store = db
 	if batching {
-		f.st = g
+		st = g
 	}
+	return newIntakeFixtureOn(t, db, st)
+}
+
+func newIntakeFixtureOn(t *testing.T, db *DB, st store.Store) *intakeFixture {
+	f := &intakeFixture{t: t, db: db, st: st, t0: time.UnixMilli(1_800_000_000_000)}
 	f.src = store.EventSource{Code: "cam", Name: "雪亮工程", Kind: "video", KeyPrefix: "ywev_x", KeyHash: "h1", MinConfidence: 0.6,
 		FoldWindow: 10 * time.Minute, FoldDistanceM: 50, NoteEvery: 3, CreatedAt: f.t0}
 	if err := f.st.CreateEventSource(context.Background(), &f.src); err != nil {
@@ -76,56 +81,63 @@ func outcomes(res []store.MachineEventResult) []string {
 func TestIntakeFolding(t *testing.T) {
 	for _, batching := range []bool{false, true} {
 		name := map[bool]string{false: "plain", true: "group-commit"}[batching]
-		t.Run(name, func(t *testing.T) {
-			f := newIntakeFixture(t, batching)
-			const lat, lng = 27.735, 111.985
-			const m = 1.0 / 111_195 // degrees of latitude per metre
-			res := f.ingest(
-				f.event("cam-1", 2, 0, lat, lng, 0.9),                             // first sighting: a case
-				f.event("cam-1", 2, time.Minute, lat+10*m, lng, 0.9),              // repeat, 10 m off: folded
-				f.event("cam-1", 2, 9*time.Minute, lat, lng, 0.95),                // within the window of the last sighting
-				f.event("cam-1", 2, 30*time.Minute, lat, lng, 0.9),                // 21 min after the last one: a new case
-				f.event("cam-1", 2, 31*time.Minute, lat+80*m, lng, 0.9),           // same device, 80 m away: a new case
-				f.event("cam-1", 1, 31*time.Minute, lat, lng, 0.9),                // other type: a new case
-				f.event("cam-2", 2, 31*time.Minute, lat, lng, 0.9),                // other device: a new case
-				f.event("", 2, 32*time.Minute, lat, lng, 0.9),                     // no device: by place only, a new case
-				f.event("", 2, 33*time.Minute, lat+20*m, lng+0, 0.9),              // and its repeat nearby folds
-				f.event("cam-1", 2, 32*time.Minute, lat+1*m, lng, 0.9),            // repeat of the 30-min case
-				f.event("cam-1", 2, 29*time.Minute+59*time.Second, lat, lng, 0.8), // out of order, still inside its window
-			)
-			want := []string{"created", "folded", "folded", "created", "created", "created", "created", "created", "folded", "folded", "folded"}
-			got := outcomes(res)
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("outcomes %v, want %v", got, want)
-				}
-			}
-			if res[2].Record.ID != res[0].Record.ID || res[2].Record.Count != 3 || res[2].Record.CaseID != res[0].Case.ID {
-				t.Fatalf("third sighting %+v, first %+v", res[2].Record, res[0].Record)
-			}
-			if got := count(t, f.db, `SELECT COUNT(*) FROM cases WHERE channel = 'video'`); got != 6 {
-				t.Fatalf("%d cases", got)
-			}
-			// Every acknowledged event is counted somewhere.
-			if got := count(t, f.db, `SELECT SUM(count) FROM machine_events`); got != len(want) {
-				t.Fatalf("records count %d events, want %d", got, len(want))
-			}
-			// The third repeat of the first case (NoteEvery 3) would add a
-			// note; two repeats did not.
-			if got := count(t, f.db, `SELECT COUNT(*) FROM case_events WHERE case_id = ?`, res[0].Case.ID); got != 1 {
-				t.Fatalf("first case has %d timeline entries, want 1 (no note yet)", got)
-			}
-			res = f.ingest(f.event("cam-1", 2, 9*time.Minute+30*time.Second, lat, lng, 0.9))
-			if res[0].Record.Count != 4 || res[0].Record.Noted != 4 {
-				t.Fatalf("fourth sighting %+v", res[0].Record)
-			}
-			if got := count(t, f.db, `SELECT COUNT(*) FROM case_events WHERE case_id = ? AND action = 'machine_repeat' AND seq = 2`, res[0].Record.CaseID); got != 1 {
-				t.Fatalf("no repeat note on the case")
-			}
-			if v := count(t, f.db, `SELECT version FROM cases WHERE id = ?`, res[0].Record.CaseID); v != 2 {
-				t.Fatalf("case version %d after a note, want 2", v)
-			}
-		})
+		t.Run(name, func(t *testing.T) { intakeFolding(t, newIntakeFixture(t, batching)) })
+	}
+}
+
+// testIntakeOn runs the folding scenario on another database.
+func testIntakeOn(t *testing.T, db *DB, st store.Store) {
+	intakeFolding(t, newIntakeFixtureOn(t, db, st))
+}
+
+// intakeFolding: repeats fold by device, type, window and distance.
+func intakeFolding(t *testing.T, f *intakeFixture) {
+	const lat, lng = 27.735, 111.985
+	const m = 1.0 / 111_195 // degrees of latitude per metre
+	res := f.ingest(
+		f.event("cam-1", 2, 0, lat, lng, 0.9),                             // first sighting: a case
+		f.event("cam-1", 2, time.Minute, lat+10*m, lng, 0.9),              // repeat, 10 m off: folded
+		f.event("cam-1", 2, 9*time.Minute, lat, lng, 0.95),                // within the window of the last sighting
+		f.event("cam-1", 2, 30*time.Minute, lat, lng, 0.9),                // 21 min after the last one: a new case
+		f.event("cam-1", 2, 31*time.Minute, lat+80*m, lng, 0.9),           // same device, 80 m away: a new case
+		f.event("cam-1", 1, 31*time.Minute, lat, lng, 0.9),                // other type: a new case
+		f.event("cam-2", 2, 31*time.Minute, lat, lng, 0.9),                // other device: a new case
+		f.event("", 2, 32*time.Minute, lat, lng, 0.9),                     // no device: by place only, a new case
+		f.event("", 2, 33*time.Minute, lat+20*m, lng+0, 0.9),              // and its repeat nearby folds
+		f.event("cam-1", 2, 32*time.Minute, lat+1*m, lng, 0.9),            // repeat of the 30-min case
+		f.event("cam-1", 2, 29*time.Minute+59*time.Second, lat, lng, 0.8), // out of order, still inside its window
+	)
+	want := []string{"created", "folded", "folded", "created", "created", "created", "created", "created", "folded", "folded", "folded"}
+	got := outcomes(res)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("outcomes %v, want %v", got, want)
+		}
+	}
+	if res[2].Record.ID != res[0].Record.ID || res[2].Record.Count != 3 || res[2].Record.CaseID != res[0].Case.ID {
+		t.Fatalf("third sighting %+v, first %+v", res[2].Record, res[0].Record)
+	}
+	if got := count(t, f.db, `SELECT COUNT(*) FROM cases WHERE channel = 'video'`); got != 6 {
+		t.Fatalf("%d cases", got)
+	}
+	// Every acknowledged event is counted somewhere.
+	if got := count(t, f.db, `SELECT SUM(count) FROM machine_events`); got != len(want) {
+		t.Fatalf("records count %d events, want %d", got, len(want))
+	}
+	// The third repeat of the first case (NoteEvery 3) would add a
+	// note; two repeats did not.
+	if got := count(t, f.db, `SELECT COUNT(*) FROM case_events WHERE case_id = ?`, res[0].Case.ID); got != 1 {
+		t.Fatalf("first case has %d timeline entries, want 1 (no note yet)", got)
+	}
+	res = f.ingest(f.event("cam-1", 2, 9*time.Minute+30*time.Second, lat, lng, 0.9))
+	if res[0].Record.Count != 4 || res[0].Record.Noted != 4 {
+		t.Fatalf("fourth sighting %+v", res[0].Record)
+	}
+	if got := count(t, f.db, `SELECT COUNT(*) FROM case_events WHERE case_id = ? AND action = 'machine_repeat' AND seq = 2`, res[0].Record.CaseID); got != 1 {
+		t.Fatalf("no repeat note on the case")
+	}
+	if v := count(t, f.db, `SELECT version FROM cases WHERE id = ?`, res[0].Record.CaseID); v != 2 {
+		t.Fatalf("case version %d after a note, want 2", v)
 	}
 }
 

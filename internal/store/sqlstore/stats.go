@@ -478,7 +478,7 @@ func (db *DB) StatsCounts(ctx context.Context, q store.StatsQuery) ([]store.Stat
 	acc := map[rowKey]*stats.Counts{}
 	useAgg := q.Engine == store.EngineAggregates || (q.Engine == store.EngineAuto && aggregatable(q))
 	if useAgg && !aggregatable(q) {
-		return nil, fmt.Errorf("stats: the aggregates cannot answer this filter or grouping")
+		return nil, store.ErrNotAggregatable
 	}
 	if useAgg {
 		sp := stats.SplitRange(q.Range)
