@@ -79,4 +79,6 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 }
 
 // VerifyAudit checks the whole audit chain.
-func (s *Service) VerifyAudit(ctx context.Context) (int64, error) { return audit.VerifyAll(ctx, s.store) }
+func (s *Service) VerifyAudit(ctx context.Context) (int64, error) {
+	return audit.VerifyAll(ctx, s.store)
+}
