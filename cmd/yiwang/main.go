@@ -56,6 +56,7 @@ usage:
   yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
   yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
   yiwang keys rotate --data DIR --id K2               add a personal-data key and re-seal every reporter with it
+  yiwang eventsource add|list|revoke --data DIR      register video/sensor sources and print their key
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
   yiwang loadtest --target URL --rate R --duration D --mix cases=3,read=1   bounded load on loopback
   yiwang version
@@ -160,6 +161,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", env("YIWANG_ADDR", "127.0.0.1:8080"), "listen address (YIWANG_ADDR)")
 	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
 	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL postgres://… for several nodes; empty: embedded SQLite in --data (YIWANG_DB)")
+	groupCommit := fs.String("group-commit", env("YIWANG_GROUP_COMMIT", ""), "on/off: concurrent writes share one transaction (default on for SQLite, off for PostgreSQL) (YIWANG_GROUP_COMMIT)")
 	files := fs.String("files", env("YIWANG_FILES", ""), "attachment directory, shared by every node on one database (default DATA/files) (YIWANG_FILES)")
 	demoMode := fs.Bool("demo", envBool("YIWANG_DEMO"), "demo mode: load the demo district into an empty data dir (YIWANG_DEMO)")
 	demoPw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts, demo mode only (YIWANG_DEMO_PASSWORD)")
@@ -182,7 +184,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if *demoMode {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
 		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto,
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
@@ -249,7 +251,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer st.Close()
 	fmt.Fprintln(stdout, "schema is up to date in", *data)
-	return st.Ping(ctx)
+	return st.IntegrityCheck(ctx)
 }
 
 func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {

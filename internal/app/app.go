@@ -132,7 +132,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// background, where a failure fails the health probe.
 	size, _ := st.Size(ctx)
 	checkLater := size > backgroundCheckBytes
-	check := st.Ping
+	check := st.IntegrityCheck
 	if checkLater {
 		check = st.PingLight
 	}

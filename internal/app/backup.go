@@ -148,5 +148,5 @@ func Restore(ctx context.Context, from, dataDir string) error {
 		return err
 	}
 	defer st.Close()
-	return st.Ping(ctx)
+	return st.IntegrityCheck(ctx)
 }

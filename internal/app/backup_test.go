@@ -38,6 +38,9 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if r := h.do("POST", "/api/v1/cases", op, map[string]any{"category": pickCategory(t, h, true).Code, "description": "备份测试", "lat": lat, "lng": lng}); r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.raw)
 	}
+	// The create's audit entry is appended in the background: let it land
+	// before the snapshot, so the original and the restore can be compared.
+	h.app.Service.FlushAudit(context.Background())
 	backup := filepath.Join(t.TempDir(), "b.tar.gz")
 	if err := app.Backup(context.Background(), dir, backup); err != nil { // while the server runs
 		t.Fatal(err)

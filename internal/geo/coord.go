@@ -19,12 +19,15 @@ const (
 // ErrUnknownCoordSys is wrapped by ParseCoordSys for unsupported names.
 var ErrUnknownCoordSys = errors.New("geo: unknown coordinate system")
 
+// coordSysSeparators is built once: ParseCoordSys is on the intake path.
+var coordSysSeparators = strings.NewReplacer("-", "", "_", "")
+
 // ParseCoordSys accepts the canonical names case-insensitively, ignoring '-'
 // and '_' (so "GCJ-02" and "bd09ll" work, as clients spell them variously).
 // An empty string means WGS84, the default for GPS devices.
 func ParseCoordSys(s string) (CoordSys, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.NewReplacer("-", "", "_", "").Replace(t)
+	t = coordSysSeparators.Replace(t)
 	switch t {
 	case "", "wgs84":
 		return WGS84, nil

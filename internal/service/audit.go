@@ -10,8 +10,31 @@ import (
 // over and return, and the writer appends whole batches in one
 // transaction, so busy nodes do not queue one by one on the chain's head.
 type auditQueue struct {
-	q    chan audit.Entry
-	done chan struct{}
+	q     chan audit.Entry
+	flush chan chan struct{}
+	done  chan struct{}
+}
+
+// FlushAudit returns once every entry queued before the call is written
+// (backups, tests, shutdown).
+func (s *Service) FlushAudit(ctx context.Context) {
+	aq := s.auditQ.Load()
+	if aq == nil {
+		return
+	}
+	ack := make(chan struct{})
+	select {
+	case aq.flush <- ack:
+	case <-aq.done:
+		return
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-ack:
+	case <-aq.done:
+	case <-ctx.Done():
+	}
 }
 
 // Audit appends an entry to the audit chain, through the background writer
@@ -39,7 +62,7 @@ func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 // RunAuditWriter appends queued audit entries in batches until ctx ends,
 // then writes what is left.
 func (s *Service) RunAuditWriter(ctx context.Context) {
-	aq := &auditQueue{q: make(chan audit.Entry, 4096), done: make(chan struct{})}
+	aq := &auditQueue{q: make(chan audit.Entry, 4096), flush: make(chan chan struct{}), done: make(chan struct{})}
 	s.auditQ.Store(aq)
 	write := func(batch []audit.Entry) {
 		ptrs := make([]*audit.Entry, len(batch))
@@ -62,6 +85,16 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 					return
 				}
 			}
+		case ack := <-aq.flush:
+			// Everything queued before the flush request is in the channel.
+			var batch []audit.Entry
+			for len(aq.q) > 0 {
+				batch = append(batch, <-aq.q)
+			}
+			if len(batch) > 0 {
+				write(batch)
+			}
+			close(ack)
 		case e := <-aq.q:
 			batch := []audit.Entry{e}
 		more:

@@ -69,6 +69,10 @@ func (s *Service) Replay(c model.Case, tl []model.Event, user func(id int64) mod
 		UserOK:       func(id int64) (model.User, bool) { u := user(id); return u, u.ID != 0 },
 	}
 	for _, ev := range tl[1:] {
+		if ev.Action == ActionMachineRepeat { // a note on a folded repeat: no transition
+			g.Version, g.UpdatedAt = ev.Seq, ev.At
+			continue
+		}
 		actor := user(ev.ActorID)
 		actor.Role = ev.Role
 		in := InputFromEvent(ev)

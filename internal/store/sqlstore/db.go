@@ -98,7 +98,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.dialect == "postgres" {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, db.w, sub)
+	p, err := goose.NewProvider(gd, db.w, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -121,21 +121,17 @@ func (db *DB) Close() error {
 // Dialect names the database.
 func (db *DB) Dialect() string { return db.dialect }
 
-// Ping checks both pools and runs SQLite's quick integrity check.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
+// Ping is the health probe: both pools answer and the schema is there. It
+// must stay cheap, so it never reads the whole file (see IntegrityCheck).
+func (db *DB) Ping(ctx context.Context) error { return db.PingLight(ctx) }
+
+// IntegrityCheck is the light check followed by the full one
+// (CheckIntegrity): at start-up and after a restore, never per request.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if err := db.PingLight(ctx); err != nil {
 		return err
 	}
-	if db.dialect == "sqlite" {
-		var res string
-		if err := db.w.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
-			return err
-		}
-		if res != "ok" {
-			return fmt.Errorf("sqlite integrity check: %s", res)
-		}
-	}
-	return nil
+	return db.CheckIntegrity(ctx)
 }
 
 // q rebinds ? placeholders to $1, $2 ... for PostgreSQL.

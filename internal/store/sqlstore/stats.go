@@ -156,22 +156,24 @@ func inList(ids []int64) (string, []any) {
 
 // aggKey is a row of the aggregates: of stat_day / stat_month (roll -1,
 // street and unit set) or of stat_roll (roll 0 total, 1 by street, 2 by
-// unit, key the street or unit).
+// unit, 3 by category; key the street, unit or category).
 type aggKey struct {
-	roll    int
-	period  int64
-	typ     string
-	street  int64
-	unit    int64
-	monthly bool
+	roll     int
+	period   int64
+	typ      string
+	street   int64
+	unit     int64
+	category int64
+	monthly  bool
 }
 
 // Roll-up dimensions of stat_roll.
 const (
-	rollFine   = -1
-	rollTotal  = 0
-	rollStreet = 1
-	rollUnit   = 2
+	rollFine     = -1
+	rollTotal    = 0
+	rollStreet   = 1
+	rollUnit     = 2
+	rollCategory = 3
 )
 
 // addAgg adds sign × the fact's contributions to the day and month deltas
@@ -194,6 +196,8 @@ func addAgg(deltas map[aggKey]*stats.Counts, f *stats.Fact, sign int64) {
 			{roll: rollStreet, period: month, typ: f.Type, street: f.StreetID, monthly: true},
 			{roll: rollUnit, period: day, typ: f.Type, unit: f.UnitID},
 			{roll: rollUnit, period: month, typ: f.Type, unit: f.UnitID, monthly: true},
+			{roll: rollCategory, period: day, typ: f.Type, category: f.CategoryID},
+			{roll: rollCategory, period: month, typ: f.Type, category: f.CategoryID, monthly: true},
 		} {
 			d := deltas[k]
 			if d == nil {
@@ -324,6 +328,9 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 		if a.street != b.street {
 			return a.street < b.street
 		}
+		if a.category != b.category {
+			return a.category < b.category
+		}
 		return a.unit < b.unit
 	})
 	for _, table := range []string{"stat_day", "stat_month", "stat_roll"} {
@@ -354,6 +361,8 @@ func (db *DB) applyDeltas(ctx context.Context, tx *sql.Tx, deltas map[aggKey]*st
 					key = k.street
 				case rollUnit:
 					key = k.unit
+				case rollCategory:
+					key = k.category
 				}
 				args = []any{grain, k.roll, k.period, k.typ, key}
 			default:
@@ -422,14 +431,21 @@ func filterSQL(f store.StatsFilter) (string, []any) {
 	return " AND " + strings.Join(conds, " AND "), args
 }
 
-// aggregatable reports whether the aggregates can answer the query.
+// aggregatable reports whether the aggregates can answer the query: by
+// type, street, unit or category (one of street, unit, or category with
+// neither of the others), by day or month.
 func aggregatable(q store.StatsQuery) bool {
 	f := q.Filter
-	if f.CommunityID != 0 || f.GridID != 0 || len(f.CategoryIDs) > 0 || f.Channel != "" {
+	if f.CommunityID != 0 || f.GridID != 0 || f.Channel != "" {
+		return false
+	}
+	byCat := len(f.CategoryIDs) > 0 || q.Group == store.GroupCategory
+	byPlace := f.StreetID != 0 || f.UnitID != 0 || q.Group == store.GroupStreet || q.Group == store.GroupUnit
+	if byCat && byPlace {
 		return false
 	}
 	switch q.Group {
-	case store.GroupNone, store.GroupType, store.GroupStreet, store.GroupUnit, store.GroupDay, store.GroupMonth:
+	case store.GroupNone, store.GroupType, store.GroupStreet, store.GroupUnit, store.GroupCategory, store.GroupDay, store.GroupMonth:
 		return true
 	}
 	return false
@@ -580,9 +596,10 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 	f := q.Filter
 	byStreet := f.StreetID != 0 || q.Group == store.GroupStreet
 	byUnit := f.UnitID != 0 || q.Group == store.GroupUnit
+	byCat := len(f.CategoryIDs) > 0 || q.Group == store.GroupCategory
 	var from, where string
 	var args []any
-	keyOf := map[string]string{"street_id": "street_id", "unit_id": "unit_id"}
+	keyOf := map[string]string{"street_id": "street_id", "unit_id": "unit_id", "category_id": "category_id"}
 	if !(byStreet && byUnit) {
 		grain, dim := 0, rollTotal
 		if table == "stat_month" {
@@ -595,6 +612,9 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 		case byUnit:
 			dim = rollUnit
 			keyOf["unit_id"] = "key_id"
+		case byCat:
+			dim = rollCategory
+			keyOf["category_id"] = "key_id"
 		}
 		from, pcol = "stat_roll", "period"
 		where = ` WHERE grain = ? AND dim = ? AND period >= ? AND period < ?`
@@ -612,6 +632,11 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 		where += ` AND ` + keyOf["unit_id"] + ` = ?`
 		args = append(args, f.UnitID)
 	}
+	if len(f.CategoryIDs) > 0 {
+		ph, cargs := inList(f.CategoryIDs)
+		where += ` AND ` + keyOf["category_id"] + ` IN (` + ph + `)`
+		args = append(args, cargs...)
+	}
 	tf, targs := filterSQL(store.StatsFilter{Types: f.Types, HideTypes: f.HideTypes})
 	where += tf
 	args = append(args, targs...)
@@ -626,6 +651,8 @@ func (db *DB) aggCounts(ctx context.Context, table, pcol string, lo, hi int64, q
 		g = keyOf["street_id"]
 	case store.GroupUnit:
 		g = keyOf["unit_id"]
+	case store.GroupCategory:
+		g = keyOf["category_id"]
 	case store.GroupDay, store.GroupMonth:
 		g = pcol
 		month = q.Group == store.GroupMonth && table == "stat_day"
