@@ -108,8 +108,11 @@ func TestStatsAPI(t *testing.T) {
 	if r := h.do("GET", "/api/v1/stats/breakdown?by=planet", leader, nil); r.status != 422 {
 		t.Errorf("unknown grouping: %d %s", r.status, r.raw)
 	}
-	if r := h.do("GET", "/api/v1/stats/breakdown?by=category&engine=aggregates", leader, nil); r.status != 422 || !strings.Contains(string(r.raw), "engine") {
-		t.Errorf("aggregates asked for categories: %d %s", r.status, r.raw)
+	if r := h.do("GET", "/api/v1/stats/breakdown?by=community&engine=aggregates", leader, nil); r.status != 422 || !strings.Contains(string(r.raw), "engine") {
+		t.Errorf("aggregates asked for communities: %d %s", r.status, r.raw)
+	}
+	if r := h.do("GET", "/api/v1/stats/summary?channel=app&engine=aggregates", leader, nil); r.status != 422 {
+		t.Errorf("aggregates asked for a channel: %d", r.status)
 	}
 	if r := h.do("GET", "/api/v1/stats/summary", "", nil); r.status != 401 {
 		t.Errorf("no token: %d", r.status)

@@ -317,9 +317,6 @@ func (s *Service) statsQuery(ctx context.Context, actor model.User, p StatsParam
 	if err := v.err(); err != nil {
 		return f, sc, err
 	}
-	if p.Engine == store.EngineAggregates && (f.CommunityID != 0 || f.GridID != 0 || len(f.CategoryIDs) > 0 || f.Channel != "") {
-		return f, sc, Invalid("engine", "field.stats_engine")
-	}
 	f.HideTypes = s.hiddenTypes(actor.Role)
 	pending, err := s.StatsRefresh(ctx, refreshBudget)
 	if err != nil {
@@ -379,6 +376,9 @@ func (s *Service) StatsSummary(ctx context.Context, actor model.User, p StatsPar
 	out := StatsSummary{Scope: sc, Weights: cfg.Weights}
 	count := func(r stats.Range) (stats.Counts, error) {
 		rows, err := s.store.StatsCounts(ctx, store.StatsQuery{Range: r, Filter: f, Engine: p.Engine})
+		if errors.Is(err, store.ErrNotAggregatable) {
+			return stats.Counts{}, Invalid("engine", "field.stats_engine")
+		}
 		if err != nil || len(rows) == 0 {
 			return stats.Counts{}, err
 		}
@@ -600,6 +600,9 @@ func (s *Service) StatsRanking(ctx context.Context, actor model.User, p StatsPar
 		w = *weights
 	}
 	rows, err := s.store.StatsCounts(ctx, store.StatsQuery{Range: sc.Range, Filter: f, Group: g, Engine: p.Engine})
+	if errors.Is(err, store.ErrNotAggregatable) {
+		return StatsRankingResult{}, Invalid("engine", "field.stats_engine")
+	}
 	if err != nil {
 		return StatsRankingResult{}, err
 	}

@@ -140,7 +140,13 @@ func (s *Service) StatsBriefing(ctx context.Context, actor model.User, p StatsPa
 		}
 		d.StreetRank = sr.Ranking
 	}
-	hs, _, err := s.StatsHotSpots(ctx, actor, p, 0, 10)
+	// Hot spots are what keeps coming back lately: the last three calendar
+	// months of the period (as for 每月一题), not the whole of a long one.
+	hp := p
+	if recent := stats.MonthRange(p.To.Add(-time.Millisecond)).From.AddDate(0, -2, 0); recent.After(hp.From) {
+		hp.From = recent
+	}
+	hs, _, err := s.StatsHotSpots(ctx, actor, hp, 0, 10)
 	if err != nil {
 		return d, err
 	}

@@ -383,7 +383,7 @@ func Sections(d Data) []Section {
 			}
 			n = append(n, fmt.Sprintf("%s%s的%s（%d次）", h.Street, h.Grid, h.Category, h.Reports))
 		}
-		hp = append(hp, "反复上报的高发点位有："+strings.Join(n, "，")+"。")
+		hp = append(hp, "近三个月反复上报的高发点位有："+strings.Join(n, "，")+"。")
 	}
 	if len(d.Topics) > 0 {
 		var n []string

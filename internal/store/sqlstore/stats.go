@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -405,13 +406,15 @@ func filterSQL(f store.StatsFilter) (string, []any) {
 		}
 	}
 	if len(f.Types) > 0 {
-		conds = append(conds, "type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Types)), ", ")+")")
+		// type || '' keeps the planner on the time index of the range: the
+		// type index would read every case of the type.
+		conds = append(conds, "type || '' IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Types)), ", ")+")")
 		for _, t := range f.Types {
 			args = append(args, t)
 		}
 	}
 	if len(f.HideTypes) > 0 {
-		conds = append(conds, "type NOT IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.HideTypes)), ", ")+")")
+		conds = append(conds, "type || '' NOT IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.HideTypes)), ", ")+")")
 		for _, t := range f.HideTypes {
 			args = append(args, t)
 		}
@@ -783,12 +786,15 @@ func (db *DB) StatsCategoryDays(ctx context.Context, r stats.Range, f store.Stat
 
 // StatsProjects sums the projects created before t (cancelled ones left out).
 func (db *DB) StatsProjects(ctx context.Context, before time.Time, f store.StatsFilter) (store.ProjectProgress, error) {
-	f.Types = []string{"project"}
-	fw, fargs := filterSQL(f)
 	var p store.ProjectProgress
+	if len(f.Types) > 0 && !slices.Contains(f.Types, "project") || slices.Contains(f.HideTypes, "project") {
+		return p, nil // the question is about other types
+	}
+	f.Types, f.HideTypes = nil, nil
+	fw, fargs := filterSQL(f)
 	var closed, active, pct, inv, spent, ben sql.NullInt64
 	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*), SUM(closed), SUM(CASE WHEN closed = 0 THEN 1 ELSE 0 END), SUM(percent), SUM(investment), SUM(funds_spent), SUM(beneficiaries)
- FROM case_facts WHERE received_at < ? AND status <> 'cancelled'`+fw), append([]any{before.UnixMilli()}, fargs...)...).
+ FROM case_facts WHERE type = 'project' AND received_at < ? AND status <> 'cancelled'`+fw), append([]any{before.UnixMilli()}, fargs...)...).
 		Scan(&p.Projects, &closed, &active, &pct, &inv, &spent, &ben)
 	p.Closed, p.Active, p.PercentSum, p.Investment, p.FundsSpent, p.Beneficiaries = closed.Int64, active.Int64, pct.Int64, inv.Int64, spent.Int64, ben.Int64
 	return p, err
