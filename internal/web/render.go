@@ -52,6 +52,7 @@ func (w *Web) funcs() template.FuncMap {
 		"isotime": func(t time.Time) string { return t.In(cst).Format(time.RFC3339) },
 		"pct":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 		"deref":   func(f *float64) float64 { return *f },
+		"list":    func(v ...any) []any { return v },
 		"add":     func(a, b int) int { return a + b },
 		// pass hands a partial the page language with its data.
 		"pass": func(lang string, v any) map[string]any { return map[string]any{"Lang": lang, "V": v} },
