@@ -41,7 +41,9 @@ func TestPerfInProcess(t *testing.T) {
 	rate, batch := envInt("YIWANG_PERF_RATE", 3000), envInt("YIWANG_PERF_BATCH", 1)
 	dur := time.Duration(min(envInt("YIWANG_PERF_SECONDS", 10), 60)) * time.Second
 	dir := t.TempDir()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 100, PublicPerMinute: -1, TimerTick: -1,
+	// YIWANG_PERF_DB=postgres://…&search_path=… profiles the PostgreSQL store
+	// (an empty schema: the demo is loaded into it).
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, DatabaseURL: os.Getenv("YIWANG_PERF_DB"), Demo: true, DemoCases: 100, PublicPerMinute: -1, TimerTick: -1,
 		Intake:   service.IntakeOptions{Chunk: envInt("YIWANG_PERF_CHUNK", 0), Workers: envInt("YIWANG_PERF_INTAKE_WORKERS", 0)},
 		Batching: sqlstore.GroupCommitOptions{MaxMachine: envInt("YIWANG_PERF_MAX_MACHINE", 0)}})
 	if err != nil {

@@ -51,12 +51,10 @@ func (db *DB) AppendAuditBatch(ctx context.Context, entries []*audit.Entry) erro
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), s.Seq, ms(s.At), nullID(s.UserID), s.Username, s.Role, s.Action,
-				s.Target, s.Result, s.IP, s.Detail, s.Alg, s.PrevHash, s.Hash); err != nil {
-				return err
-			}
 			sealed[i], seq, prev = s, s.Seq, s.Hash
+		}
+		if err := db.insertAudit(ctx, tx, sealed); err != nil {
+			return err
 		}
 		if first {
 			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), seq, prev)
@@ -70,6 +68,48 @@ func (db *DB) AppendAuditBatch(ctx context.Context, entries []*audit.Entry) erro
 		}
 		return err
 	})
+}
+
+// insertAudit writes sealed entries: one INSERT each on SQLite (in
+// process, no round trips), one statement for all on PostgreSQL, where a
+// batch of a few hundred entries is then one round trip instead of one each.
+func (db *DB) insertAudit(ctx context.Context, tx *sql.Tx, sealed []audit.Entry) error {
+	if db.dialect == "postgres" {
+		return insertAuditPG(ctx, tx, sealed)
+	}
+	for _, s := range sealed {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Seq, ms(s.At), nullID(s.UserID), s.Username, s.Role, s.Action,
+			s.Target, s.Result, s.IP, s.Detail, s.Alg, s.PrevHash, s.Hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertAuditPG(ctx context.Context, tx *sql.Tx, sealed []audit.Entry) error {
+	n := len(sealed)
+	seqs, ats, users := make([]int64, n), make([]int64, n), make([]*int64, n)
+	text := make([][]string, 9) // username, role, action, target, result, ip, detail, alg, prev_hash; hash below
+	for i := range text {
+		text[i] = make([]string, n)
+	}
+	hashes := make([]string, n)
+	for i, s := range sealed {
+		seqs[i], ats[i] = s.Seq, ms(s.At)
+		if s.UserID != 0 {
+			id := s.UserID
+			users[i] = &id
+		}
+		for j, v := range []string{s.Username, s.Role, s.Action, s.Target, s.Result, s.IP, s.Detail, s.Alg, s.PrevHash} {
+			text[j][i] = v
+		}
+		hashes[i] = s.Hash
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash)
+ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+		seqs, ats, users, text[0], text[1], text[2], text[3], text[4], text[5], text[6], text[7], text[8], hashes)
+	return err
 }
 
 // AuditEntries returns up to limit entries after seq, in order.

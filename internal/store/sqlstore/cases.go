@@ -48,27 +48,35 @@ func (db *DB) scanCase(row interface{ Scan(...any) error }) (model.Case, error) 
 }
 
 func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c *model.Case, idemKey string) error {
-	var key any
-	if idemKey != "" {
-		key = idemKey
-	}
-	// Personal data is sealed before it reaches the database.
-	name, err := db.pii.Seal(c.Reporter.Name)
-	if err != nil {
-		return err
-	}
-	phone, err := db.pii.Seal(c.Reporter.Phone)
+	args, err := db.caseRow(c, idemKey, c.Alert)
 	if err != nil {
 		return err
 	}
 	return tx.QueryRowContext(ctx, db.q(`INSERT INTO cases (receipt, type, def_version, channel, category_id, description, lat, lng, address,
  grid_id, community_id, street_id, unit_id, routing, reporter_name, reporter_phone, anonymous, status, version,
  master_id, due_at, satisfaction, created_by, created_at, updated_at, closed_at, idem_key, fields, flow, owner_id, alert)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), args...).Scan(&c.ID)
+}
+
+// caseRow is a new case's 31 column values in INSERT order, with the
+// personal data sealed before it reaches the database.
+func (db *DB) caseRow(c *model.Case, idemKey string, alert model.Alert) ([]any, error) {
+	var key any
+	if idemKey != "" {
+		key = idemKey
+	}
+	name, err := db.pii.Seal(c.Reporter.Name)
+	if err != nil {
+		return nil, err
+	}
+	phone, err := db.pii.Seal(c.Reporter.Phone)
+	if err != nil {
+		return nil, err
+	}
+	return []any{c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
 		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, name, phone,
 		boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
-		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(c.Alert)).Scan(&c.ID)
+		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(alert)}, nil
 }
 
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) error {
@@ -89,6 +97,9 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) erro
 
 // CreateCase inserts the case and its first event in one transaction.
 func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error {
+	if db.dialect == "postgres" {
+		return db.createCasePG(ctx, c, ev, idemKey, nil, false)
+	}
 	return db.createCase(ctx, c, ev, idemKey, nil)
 }
 

@@ -59,6 +59,9 @@ func decodeCaseJSON(c *model.Case, fields, flow string) error {
 // CreateCaseTimed inserts the case, its first event and its timers in one
 // transaction.
 func (db *DB) CreateCaseTimed(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec) error {
+	if db.dialect == "postgres" {
+		return db.createCasePG(ctx, c, ev, idemKey, timers, true)
+	}
 	return db.createCase(ctx, c, ev, idemKey, func(tx *sql.Tx) error {
 		if err := db.syncTimers(ctx, tx, c.ID, timers, c.UpdatedAt); err != nil {
 			return err
@@ -114,6 +117,9 @@ func (db *DB) syncTimers(ctx context.Context, tx *sql.Tx, caseID int64, want []s
 	wanted := map[timerKey]bool{}
 	for _, t := range want {
 		k := timerKey{t.Clock, t.Kind, ms(t.FireAt)}
+		if wanted[k] {
+			continue // the same timer listed twice is one timer
+		}
 		wanted[k] = true
 		r, ok := have[k]
 		switch {

@@ -32,6 +32,8 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"CreateAndRead", testCreateAndRead},
 		{"Idempotency", testIdempotency},
+		{"CreateTimed", testCreateTimed},
+		{"ConcurrentIdempotency", testConcurrentIdempotency},
 		{"OptimisticUpdate", testOptimisticUpdate},
 		{"ConcurrentUpdate", testConcurrentUpdate},
 		{"ListAndPage", testListAndPage},
@@ -237,6 +239,111 @@ func testIdempotency(t *testing.T, st store.Store) {
 	}
 	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 1 {
 		t.Fatalf("%d cases after a replayed create, want 1", n)
+	}
+}
+
+// testCreateTimed creates a case with timers and an evidence photo in one
+// call: every row is there, the alert a caller set is recomputed (a new
+// case has no fired timer), the event is in the outbox; a bad timer set
+// (the same timer twice is taken once) and a missing attachment write
+// nothing.
+func testCreateTimed(t *testing.T, st store.Store) {
+	loaded(t, st)
+	ts, ok := st.(store.Timers)
+	if !ok {
+		t.Skip("store has no timers")
+	}
+	t0 := time.UnixMilli(1_750_000_000_000)
+	a := model.Attachment{ID: "cd" + fmt.Sprintf("%062d", 7), Mime: "image/jpeg", Size: 99, CreatedAt: t0}
+	if err := st.PutAttachment(ctx(), a); err != nil {
+		t.Fatal(err)
+	}
+	c, ev := NewCase(1, t0)
+	c.Alert = model.AlertYellow
+	ev.Attachments = []string{a.ID}
+	specs := []store.TimerSpec{
+		{Clock: "handle", Kind: "warn", FireAt: t0.Add(48 * time.Hour)},
+		{Clock: "handle", Kind: "due", FireAt: t0.Add(72 * time.Hour)},
+		{Clock: "handle", Kind: "due", FireAt: t0.Add(72 * time.Hour)},
+	}
+	if err := ts.CreateCaseTimed(ctx(), &c, &ev, "timed-1", specs); err != nil || c.ID == 0 || ev.ID == 0 || ev.CaseID != c.ID {
+		t.Fatalf("CreateCaseTimed: %v case %d event %+v", err, c.ID, ev)
+	}
+	if c.Alert != model.AlertNone {
+		t.Fatalf("alert after create = %q, want none", c.Alert)
+	}
+	got, err := st.Case(ctx(), c.ID)
+	if err != nil || !sameCase(got, c) {
+		t.Fatalf("Case = %+v, %v\nwant %+v", got, err, c)
+	}
+	tms, err := ts.CaseTimers(ctx(), c.ID)
+	if err != nil || len(tms) != 2 {
+		t.Fatalf("CaseTimers = %+v, %v; want 2", tms, err)
+	}
+	for _, tm := range tms {
+		if tm.CaseID != c.ID || !tm.FiredAt.IsZero() || !tm.CancelledAt.IsZero() || !tm.CreatedAt.Equal(t0) {
+			t.Fatalf("timer %+v", tm)
+		}
+	}
+	if ids, err := st.CaseAttachments(ctx(), c.ID); err != nil || len(ids) != 1 || ids[0] != a.ID {
+		t.Fatalf("CaseAttachments = %v, %v", ids, err)
+	}
+	if ob, ok := st.(store.OutboxStore); ok {
+		pending, err := ob.PendingEvents(ctx(), "test", 10)
+		if err != nil || len(pending) != 1 || pending[0].Event.ID != ev.ID || pending[0].Receipt != c.Receipt {
+			t.Fatalf("PendingEvents = %+v, %v", pending, err)
+		}
+	}
+	// The same key again: nothing new, the first case's id.
+	again, ev2 := NewCase(2, t0)
+	if err := ts.CreateCaseTimed(ctx(), &again, &ev2, "timed-1", specs); !errors.Is(err, store.ErrConflict) || again.ID != c.ID {
+		t.Fatalf("same key: %v id %d, want ErrConflict with %d", err, again.ID, c.ID)
+	}
+	// A missing attachment: no case, no timers.
+	bad, ev3 := NewCase(3, t0)
+	ev3.Attachments = []string{"missing"}
+	if err := ts.CreateCaseTimed(ctx(), &bad, &ev3, "", specs); err == nil {
+		t.Fatal("CreateCaseTimed accepted a missing attachment")
+	}
+	if _, err := st.CaseByReceipt(ctx(), bad.Receipt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("half-written case: %v", err)
+	}
+	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 1 {
+		t.Fatalf("%d cases, want 1", n)
+	}
+}
+
+// testConcurrentIdempotency races creates with one key: one case, and
+// every other caller is told its id.
+func testConcurrentIdempotency(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	var ids sync.Map
+	var created, conflicts atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			c, ev := NewCase(100+i, t0)
+			switch err := st.CreateCase(ctx(), &c, &ev, "race"); {
+			case err == nil:
+				created.Add(1)
+			case errors.Is(err, store.ErrConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("create %d: %v", i, err)
+				return
+			}
+			ids.Store(c.ID, true)
+		})
+	}
+	wg.Wait()
+	n := 0
+	ids.Range(func(any, any) bool { n++; return true })
+	if created.Load() != 1 || conflicts.Load() != 7 || n != 1 {
+		t.Fatalf("created %d conflicts %d distinct ids %d, want 1, 7, 1", created.Load(), conflicts.Load(), n)
+	}
+	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 1 {
+		t.Fatalf("%d cases, want 1", n)
 	}
 }
 
