@@ -11,6 +11,7 @@ import (
 	"image/color"
 	imgpng "image/png"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +260,59 @@ func TestEventsIntakeHTTP(t *testing.T) {
 			t.Fatalf("revoked key still accepted: %d", r.status)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestEventsIntakeRetryHTTP: a platform that lost an answer posts the same
+// event_id again and gets the first answer (duplicate: true), counted once;
+// an over-long id is a field error that writes nothing.
+func TestEventsIntakeRetryHTTP(t *testing.T) {
+	h, key := intakeHarness(t, service.IntakeOptions{})
+	lat, lng := gridPoint(t, h, 1)
+	ev := func(id, dev string) map[string]any {
+		return map[string]any{"event_id": id, "device_id": dev, "event_type": "occupy_road", "confidence": 0.9, "lat": lat, "lng": lng}
+	}
+	casesBefore := h.sqlCount(`SELECT COUNT(*) FROM cases`)
+	first := h.do("POST", "/api/v1/events", key, ev("ALM-20261129-0001", "cam-r"))
+	if first.status != 201 || first.body["outcome"] != "created" || first.body["duplicate"] != nil {
+		t.Fatalf("first post: %d %s", first.status, first.raw)
+	}
+	again := h.do("POST", "/api/v1/events", key, ev("ALM-20261129-0001", "cam-r"))
+	if again.status != 200 || again.body["outcome"] != "created" || again.body["duplicate"] != true ||
+		again.body["case_id"] != first.body["case_id"] || again.body["receipt"] != first.body["receipt"] || again.body["count"].(float64) != 1 {
+		t.Fatalf("retry: %d %s; first %s", again.status, again.raw, first.raw)
+	}
+	if again.header.Get("Location") != "" {
+		t.Fatalf("a retry answered with a Location of a new case")
+	}
+	batch := h.do("POST", "/api/v1/events", key, map[string]any{"events": []any{
+		ev("ALM-20261129-0002", "cam-r"), ev("ALM-20261129-0001", "cam-r"), ev("ALM-20261129-0002", "cam-r"),
+		ev(strings.Repeat("号", 65), "cam-r"),
+	}})
+	res, _ := batch.body["results"].([]any)
+	if batch.status != 200 || len(res) != 4 {
+		t.Fatalf("batch: %d %s", batch.status, batch.raw)
+	}
+	type want struct {
+		outcome string
+		dup     bool
+		count   float64
+	}
+	for i, w := range []want{{"folded", false, 2}, {"created", true, 2}, {"folded", true, 2}} {
+		r := res[i].(map[string]any)
+		dup, _ := r["duplicate"].(bool)
+		if r["outcome"] != w.outcome || dup != w.dup || r["count"].(float64) != w.count {
+			t.Fatalf("batch result %d: %v, want %+v", i, r, w)
+		}
+	}
+	bad := res[3].(map[string]any)["error"].(map[string]any)
+	if f, _ := bad["fields"].(map[string]any); f["event_id"] == nil {
+		t.Fatalf("over-long event_id: %v", bad)
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM cases`) - casesBefore; n != 1 {
+		t.Fatalf("%d cases made, want 1", n)
+	}
+	if n := h.sqlCount(`SELECT SUM(count) FROM machine_events`); n != 2 {
+		t.Fatalf("sightings counted %d, want 2", n)
 	}
 }

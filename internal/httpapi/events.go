@@ -15,6 +15,7 @@ import (
 // eventJSON is one machine event as a video or sensor platform posts it.
 type eventJSON struct {
 	SourceID      string   `json:"source_id"`
+	EventID       string   `json:"event_id"` // the platform's own id: a retry is counted once
 	DeviceID      string   `json:"device_id"`
 	EventType     string   `json:"event_type"`
 	Confidence    *float64 `json:"confidence"`
@@ -30,7 +31,7 @@ type eventJSON struct {
 }
 
 func (e eventJSON) input() service.EventInput {
-	return service.EventInput{SourceID: e.SourceID, DeviceID: e.DeviceID, EventType: e.EventType, Confidence: e.Confidence,
+	return service.EventInput{SourceID: e.SourceID, EventID: e.EventID, DeviceID: e.DeviceID, EventType: e.EventType, Confidence: e.Confidence,
 		Lat: e.Lat, Lng: e.Lng, Coord: e.Coord, ComponentCode: e.ComponentCode, At: e.At, Address: e.Address,
 		Description: e.Description, Snapshot: e.Snapshot, SnapshotID: e.SnapshotID}
 }
@@ -50,6 +51,7 @@ type eventResult struct {
 	Status         string      `json:"status,omitempty"`
 	CaseID         int64       `json:"case_id,omitempty"`
 	Receipt        string      `json:"receipt,omitempty"`
+	Duplicate      bool        `json:"duplicate,omitempty"` // the event id was sent before: outcome is the first answer's
 	Error          *errorInner `json:"error,omitempty"`
 }
 
@@ -64,7 +66,9 @@ type errorInner struct {
 // 201 (a new case) or 200 (folded into an open one, or waiting for review),
 // 422 when invalid; a batch {"events":[…]} is answered 200 with a result
 // per event, in order — an invalid or failing event does not stop the
-// others. An event is answered only after it is committed. When the
+// others. An event the platform names (event_id) and sends again is
+// answered with the first answer and "duplicate": true, counted once.
+// An event is answered only after it is committed. When the
 // intake queue is full the whole request is refused with 429 and
 // Retry-After, and nothing of it is written.
 func (a *API) postEvents(w http.ResponseWriter, r *http.Request) {
@@ -130,22 +134,25 @@ func (a *API) postEvents(w http.ResponseWriter, r *http.Request) {
 	tally := map[string]int{}
 	for i, res := range results {
 		o := eventResult{Index: i, Outcome: res.Outcome, MachineEventID: res.MachineEventID, Count: res.Count, Status: res.Status,
-			CaseID: res.CaseID, Receipt: res.Receipt}
+			CaseID: res.CaseID, Receipt: res.Receipt, Duplicate: res.Duplicate}
 		switch {
 		case decodeErr[i] != nil:
 			o = eventResult{Index: i, Error: decodeErr[i]}
 		case res.Err != nil:
 			o.Error = a.itemError(r, res.Err)
 		}
-		if o.Error != nil {
+		switch {
+		case o.Error != nil:
 			tally["failed"]++
-		} else {
+		case o.Duplicate:
+			tally["duplicate"]++
+		default:
 			tally[o.Outcome]++
 		}
 		out[i] = o
 	}
-	rec.Detail = fmt.Sprintf("events=%d created=%d folded=%d review=%d suppressed=%d failed=%d", len(results),
-		tally["created"], tally["folded"], tally["review"], tally["suppressed"], tally["failed"])
+	rec.Detail = fmt.Sprintf("events=%d created=%d folded=%d review=%d suppressed=%d duplicate=%d failed=%d", len(results),
+		tally["created"], tally["folded"], tally["review"], tally["suppressed"], tally["duplicate"], tally["failed"])
 	if batch {
 		writeJSON(w, http.StatusOK, map[string]any{"results": out, "accepted": len(out) - tally["failed"], "failed": tally["failed"]})
 		return
@@ -156,7 +163,7 @@ func (a *API) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := http.StatusOK
-	if res.Outcome == "created" {
+	if res.Outcome == "created" && !res.Duplicate {
 		status = http.StatusCreated
 		w.Header().Set("Location", "/api/v1/cases/"+itoa(res.CaseID))
 	}

@@ -150,6 +150,7 @@ func (in *Intake) Run(ctx context.Context) {
 			}
 		}()
 	}
+	go in.pruneIDs(ctx)
 	for range in.opt.Workers {
 		<-done
 	}
@@ -162,6 +163,28 @@ func (in *Intake) Run(ctx context.Context) {
 		case j := <-in.jobs:
 			in.write(in.gather(j))
 		default:
+			return
+		}
+	}
+}
+
+// EventIDTTL is how long a source's event ids are remembered: a retry
+// within it is answered as a duplicate.
+const EventIDTTL = 7 * 24 * time.Hour
+
+// pruneIDs forgets old event ids hourly until ctx ends.
+func (in *Intake) pruneIDs(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := in.s.store.PruneMachineEventIDs(ctx, in.s.now().Add(-EventIDTTL)); err != nil && ctx.Err() == nil {
+			in.s.log.Warn("pruning machine event ids", "err", err)
+		} else if n > 0 {
+			in.s.log.Info("pruned machine event ids", "n", n)
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
 			return
 		}
 	}
@@ -213,6 +236,7 @@ func (in *Intake) write(batch []*intakeJob) {
 // EventInput is one machine event as a source posts it.
 type EventInput struct {
 	SourceID      string   // the source's code; must match the key's source when given
+	EventID       string   // the source's own id of this event: a retry with the same id is counted once
 	DeviceID      string   // camera or sensor id
 	EventType     string   // the source's type, mapped to a category
 	Confidence    *float64 // 0..1; absent means certain
@@ -234,6 +258,7 @@ type EventResult struct {
 	Status         string
 	CaseID         int64
 	Receipt        string
+	Duplicate      bool // a retry of an event id the source sent before: Outcome is the first answer's
 	Err            error
 }
 
@@ -328,7 +353,7 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 			continue
 		}
 		res.Outcome, res.MachineEventID, res.Count, res.Status = r.Outcome, r.Record.ID, r.Record.Count, r.Record.Status
-		res.CaseID = r.Record.CaseID
+		res.CaseID, res.Duplicate = r.Record.CaseID, r.Duplicate
 		if r.Outcome == store.OutcomeCreated {
 			res.CaseID, res.Receipt = r.Case.ID, r.Case.Receipt
 		}
@@ -343,6 +368,11 @@ func (in *Intake) validate(ctx context.Context, ref *Reference, src store.EventS
 	if e.SourceID != "" && e.SourceID != src.Code {
 		v.add("source_id", "field.source_mismatch")
 	}
+	e.EventID = strings.TrimSpace(e.EventID)
+	if utf8.RuneCountInString(e.EventID) > 64 {
+		v.add("event_id", "field.too_long", 64)
+	}
+	mi.EventID = e.EventID
 	e.DeviceID = strings.TrimSpace(e.DeviceID)
 	if utf8.RuneCountInString(e.DeviceID) > 64 {
 		v.add("device_id", "field.too_long", 64)

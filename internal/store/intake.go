@@ -97,7 +97,11 @@ type NewMachineCase struct {
 // inside the write transaction, whether it folds into an open record or
 // starts a new one.
 type MachineEventInput struct {
-	SourceID      int64
+	SourceID int64
+	// EventID is the source's own id for the event, or "": a second event
+	// with the same id is a retry, answered with the first one's outcome
+	// and not counted again.
+	EventID       string
 	DeviceID      string // "" when the event is located by place only
 	EventType     string
 	CategoryID    int64
@@ -132,8 +136,11 @@ type MachineEventInput struct {
 type MachineEventResult struct {
 	Outcome string
 	Record  MachineEvent
-	Case    model.Case // set when Outcome is OutcomeCreated
-	Err     error
+	Case    model.Case // set when Outcome is OutcomeCreated (only ID and Receipt for a duplicate)
+	// Duplicate: the source sent this event id before; Outcome is what
+	// became of it then, Record the record as it is now.
+	Duplicate bool
+	Err       error
 }
 
 // MachineEventFilter selects records. Zero fields do not filter.
@@ -169,4 +176,7 @@ type IntakeStore interface {
 	// DismissMachineEvent dismisses a record waiting for review;
 	// ErrConflict if it is no longer waiting.
 	DismissMachineEvent(ctx context.Context, id int64, by int64, at time.Time, note string) (MachineEvent, error)
+	// PruneMachineEventIDs forgets sources' event ids received before
+	// before; a retry after that counts as a new sighting.
+	PruneMachineEventIDs(ctx context.Context, before time.Time) (int64, error)
 }

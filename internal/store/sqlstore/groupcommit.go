@@ -121,6 +121,7 @@ type gcItem struct {
 	errs    []error // per operation
 	err     error   // the transaction's: set when it did not commit
 	machine bool
+	locks   []int32      // PostgreSQL advisory locks the transaction takes first (takeLocks)
 	state   atomic.Int32 // itemQueued → itemTaken, or itemAbandoned by its caller
 	done    chan struct{}
 }
@@ -308,6 +309,9 @@ func (db *DB) runBatchTx(ctx context.Context, items []*gcItem) (err error) {
 			tx.Rollback()
 		}
 	}()
+	if err := db.takeLocks(ctx, tx, items); err != nil {
+		return err
+	}
 	b := &gcBatch{db: db, tx: tx, ctx: ctx}
 	for _, it := range items {
 		for i, op := range it.ops {

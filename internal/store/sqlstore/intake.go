@@ -3,9 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,13 +91,15 @@ const machineEventColumns = `m.id, m.source_id, s.code, m.device_id, m.event_typ
  m.confidence, m.lat, m.lng, m.component_code, m.address, m.description, m.snapshot, m.last_snapshot, m.first_at, m.last_at,
  m.created_at, m.updated_at, m.reviewed_by, m.reviewed_at, m.review_note`
 
-func scanMachineEvent(row interface{ Scan(...any) error }) (store.MachineEvent, error) {
+// scanMachineEvent reads machineEventColumns and then, into extra, what
+// the query selects after them.
+func scanMachineEvent(row interface{ Scan(...any) error }, extra ...any) (store.MachineEvent, error) {
 	var m store.MachineEvent
 	var caseID, by, reviewed sql.NullInt64
 	var first, last, created, updated int64
-	err := row.Scan(&m.ID, &m.SourceID, &m.SourceCode, &m.DeviceID, &m.EventType, &m.CategoryID, &m.Status, &caseID, &m.Count, &m.Noted,
+	err := row.Scan(append([]any{&m.ID, &m.SourceID, &m.SourceCode, &m.DeviceID, &m.EventType, &m.CategoryID, &m.Status, &caseID, &m.Count, &m.Noted,
 		&m.Confidence, &m.Lat, &m.Lng, &m.ComponentCode, &m.Address, &m.Description, &m.Snapshot, &m.LastSnapshot, &first, &last,
-		&created, &updated, &by, &reviewed, &m.ReviewNote)
+		&created, &updated, &by, &reviewed, &m.ReviewNote}, extra...)...)
 	if err != nil {
 		return m, notFound(err)
 	}
@@ -150,19 +155,62 @@ func (db *DB) ListMachineEvents(ctx context.Context, f store.MachineEventFilter)
 	return out, rows.Err()
 }
 
-// ingestItem makes one item of the events: an operation each.
+// ingestItem makes one item of the events: an operation each. On
+// PostgreSQL the item asks for a transaction lock per (source, device,
+// category): two nodes taking the first sighting of one event at once
+// would otherwise both find nothing to fold into and both open a case.
 func ingestItem(in []store.MachineEventInput) (*gcItem, []store.MachineEventResult) {
 	out := make([]store.MachineEventResult, len(in))
 	ops := make([]gcOp, len(in))
+	locks := make([]int32, 0, len(in))
 	for i := range in {
 		ops[i] = func(b *gcBatch) error {
 			out[i] = store.MachineEventResult{}
 			return b.ingest(&in[i], &out[i])
 		}
+		locks = append(locks, foldLockKey(&in[i]))
 	}
 	it := newItem(ops...)
 	it.machine = true
+	it.locks = locks
 	return it, out
+}
+
+// foldLockKey names the events that may fold into one another. A hash
+// collision only makes two unrelated events wait for each other.
+func foldLockKey(in *store.MachineEventInput) int32 {
+	h := fnv.New32a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(in.SourceID))
+	binary.LittleEndian.PutUint64(b[8:], uint64(in.CategoryID))
+	h.Write(b[:])
+	h.Write([]byte(in.DeviceID))
+	return int32(h.Sum32())
+}
+
+// intakeLockClass is the first key of the intake's advisory locks: the
+// two-key space does not overlap the one-key space Exclusive uses.
+const intakeLockClass = 0x7977 // "yw"
+
+// takeLocks takes the batch's advisory locks on PostgreSQL, sorted and
+// once each, at the start of its transaction: every node takes them in
+// the same order, so two batches never wait for each other in a circle.
+// They are released at commit or rollback.
+func (db *DB) takeLocks(ctx context.Context, tx *sql.Tx, items []*gcItem) error {
+	if db.dialect != "postgres" {
+		return nil // one writer
+	}
+	var keys []int32
+	for _, it := range items {
+		keys = append(keys, it.locks...)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::integer[]) AS k`, intakeLockClass, keys)
+	return err
 }
 
 func collectResults(it *gcItem, out []store.MachineEventResult) ([]store.MachineEventResult, error) {
@@ -219,10 +267,60 @@ type foldCandidate struct {
 // (same source, device, category; sighted within the window; within the
 // distance; its case still open), or starts a new one.
 func (b *gcBatch) ingest(in *store.MachineEventInput, res *store.MachineEventResult) error {
-	db, tx, ctx := b.db, b.tx, b.ctx
 	if in.NewCase == nil {
 		return errors.New("sqlstore: machine event without a case builder")
 	}
+	if in.EventID == "" {
+		return b.sighting(in, res)
+	}
+	if done, err := b.replay(in, res); done || err != nil {
+		return err
+	}
+	if err := b.sighting(in, res); err != nil {
+		return err
+	}
+	caseID := res.Record.CaseID
+	if res.Outcome == store.OutcomeCreated {
+		caseID = res.Case.ID
+	}
+	return b.exec(`INSERT INTO machine_event_keys (source_id, event_id, machine_event_id, outcome, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		in.SourceID, in.EventID, res.Record.ID, res.Outcome, nullID(caseID), ms(in.Now))
+}
+
+// replay answers an event id the source sent before with what became of
+// it then and the record as it is now.
+func (b *gcBatch) replay(in *store.MachineEventInput, res *store.MachineEventResult) (bool, error) {
+	var outcome, receipt string
+	var caseID sql.NullInt64
+	rec, err := scanMachineEvent(b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT `+machineEventColumns+`, k.outcome, k.case_id, COALESCE(c.receipt, '')
+ FROM machine_event_keys k JOIN machine_events m ON m.id = k.machine_event_id JOIN event_sources s ON s.id = m.source_id
+ LEFT JOIN cases c ON c.id = k.case_id
+ WHERE k.source_id = ? AND k.event_id = ?`), in.SourceID, in.EventID), &outcome, &caseID, &receipt)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	res.Outcome, res.Record, res.Duplicate = outcome, rec, true
+	if outcome == store.OutcomeCreated {
+		res.Case = model.Case{ID: fromNullID(caseID), Receipt: receipt}
+	}
+	return true, nil
+}
+
+// PruneMachineEventIDs forgets event ids received before before.
+func (db *DB) PruneMachineEventIDs(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.w.ExecContext(ctx, db.q(`DELETE FROM machine_event_keys WHERE received_at < ?`), ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// sighting records one event that is not a retry.
+func (b *gcBatch) sighting(in *store.MachineEventInput, res *store.MachineEventResult) error {
+	db, tx, ctx := b.db, b.tx, b.ctx
 	at := ms(in.At)
 	window := in.Window.Milliseconds()
 	// The newest records of this source, device and type: a repeat folds
