@@ -266,7 +266,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			return nil, fmt.Errorf("open311 demo attributes: %w", err)
 		}
 	}
-	web.New(web.Deps{Service: svc, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
+	web.New(web.Deps{Service: svc, Intake: intake, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
 	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes()}, nil
 }
 

@@ -169,6 +169,9 @@ type IntakeStore interface {
 	MachineEvent(ctx context.Context, id int64) (MachineEvent, error)
 	// ListMachineEvents lists records newest first.
 	ListMachineEvents(ctx context.Context, f MachineEventFilter) ([]MachineEvent, error)
+	// CountMachineEvents counts the records f selects, ignoring its
+	// Limit and AfterID.
+	CountMachineEvents(ctx context.Context, f MachineEventFilter) (int, error)
 	// ConfirmMachineEvent creates the case for a record waiting for review
 	// and links it, in one transaction; ErrConflict if the record is no
 	// longer waiting.

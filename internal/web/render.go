@@ -32,6 +32,7 @@ type page struct {
 	CSRF      string
 	Demo      bool
 	Nav       string // active navigation item
+	Review    bool   // the user works the review queue: its link is in the navigation
 	Map       bool   // the page draws a map
 	MapOK     bool   // the vendored Leaflet is in the binary
 	Tiles     MapConfig
@@ -92,6 +93,7 @@ func (w *Web) newPage(q *req, titleKey, nav string) *page {
 		u := q.user
 		p.User = &u
 		p.RoleLabel = w.i18n.T(q.lang, "role."+string(u.Role))
+		p.Review = w.intake != nil && service.MayReview(u.Role)
 	}
 	return p
 }

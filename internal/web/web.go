@@ -1,9 +1,10 @@
 // Package web serves yiwang's HTML pages: the citizen's 随手拍 (report,
 // track, rate, public figures and map), the staff workbench (login, inbox,
-// case page with its actions, a grid worker's grid) and the administrator's
-// lists. Pages are server-rendered from embedded templates with a little
-// plain JavaScript from embedded static files; no inline script or style,
-// so every HTML response carries a strict Content-Security-Policy.
+// case page with its actions, a grid worker's grid, the review queue of
+// machine events) and the administrator's lists. Pages are server-rendered
+// from embedded templates with a little plain JavaScript from embedded
+// static files; no inline script or style, so every HTML response carries
+// a strict Content-Security-Policy.
 //
 // Handlers call the service directly, never the JSON API. One handler per
 // file; shared plumbing (rendering, sessions, CSRF, language) lives in the
@@ -54,6 +55,9 @@ type Deps struct {
 	Demo    bool
 	Log     *slog.Logger
 	Map     MapConfig
+	// Intake is the machine-event intake whose review queue (人工复核) the
+	// staff pages work; nil leaves the queue's pages out of the navigation.
+	Intake *service.Intake
 	// SecureCookies marks cookies Secure even on plain HTTP requests (for a
 	// TLS-terminating proxy in front). Requests over TLS always get Secure.
 	SecureCookies bool
@@ -64,6 +68,7 @@ type Deps struct {
 // Web is the page handler set.
 type Web struct {
 	svc     *service.Service
+	intake  *service.Intake
 	i18n    *i18n.Catalog
 	demo    bool
 	log     *slog.Logger
@@ -82,7 +87,7 @@ type Web struct {
 
 // New parses the templates.
 func New(d Deps) *Web {
-	w := &Web{svc: d.Service, i18n: d.I18n, demo: d.Demo, log: d.Log, mapCfg: d.Map, secure: d.SecureCookies, now: d.Now, started: time.Now()}
+	w := &Web{svc: d.Service, intake: d.Intake, i18n: d.I18n, demo: d.Demo, log: d.Log, mapCfg: d.Map, secure: d.SecureCookies, now: d.Now, started: time.Now()}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,6 +136,10 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /work/grid", w.staff(w.gridPage))
 	mux.HandleFunc("GET /work/dispatch-sheet", w.staff(w.dispatchSheet))
 	mux.HandleFunc("GET /work/dashboard", w.staff(w.dashboard))
+	mux.HandleFunc("GET "+reviewPath, w.reviewer(w.reviewPage))
+	mux.HandleFunc("POST "+reviewPath+"/{id}/confirm", w.reviewer(w.reviewConfirm))
+	mux.HandleFunc("POST "+reviewPath+"/{id}/dismiss", w.reviewer(w.reviewDismiss))
+	mux.HandleFunc("GET "+reviewPath+"/{id}/files/{file}", w.reviewer(w.reviewFile))
 
 	// Administration.
 	mux.HandleFunc("GET /admin/{$}", w.admin(w.adminIndex))

@@ -104,7 +104,7 @@ func TestCatalogueCoversPages(t *testing.T) {
 		t.Fatalf("only %d keys found in the templates", seen)
 	}
 	// Keys built at run time.
-	for _, prefix := range []string{"web.tab.", "role.", "web.channel.", "web.result."} {
+	for _, prefix := range []string{"web.tab.", "role.", "web.channel.", "web.result.", "web.review.status."} {
 		var list []string
 		switch prefix {
 		case "web.tab.":
@@ -117,6 +117,8 @@ func TestCatalogueCoversPages(t *testing.T) {
 			list = []string{"app", "hotline", "patrol", "video", "inspection", "supervision", "web", "open311"}
 		case "web.result.":
 			list = []string{"pass", "fail", "satisfied", "basically_satisfied", "dissatisfied"}
+		case "web.review.status.":
+			list = reviewStatuses
 		}
 		for _, k := range list {
 			if !cat.Has(prefix + k) {
@@ -125,7 +127,7 @@ func TestCatalogueCoversPages(t *testing.T) {
 		}
 	}
 	// The English catalogue has its own text for the pages, not Chinese.
-	for _, k := range []string{"web.home.heading", "web.report.submit", "web.tab.late", "web.map.missing"} {
+	for _, k := range []string{"web.home.heading", "web.report.submit", "web.tab.late", "web.map.missing", "web.review.title", "web.review.confidence"} {
 		if en := cat.T("en", k); en == cat.T("zh-CN", k) || strings.ContainsFunc(en, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
 			t.Errorf("%s is not translated: %q", k, en)
 		}

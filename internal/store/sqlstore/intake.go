@@ -116,24 +116,7 @@ func (db *DB) MachineEvent(ctx context.Context, id int64) (store.MachineEvent, e
 
 // ListMachineEvents lists records newest first.
 func (db *DB) ListMachineEvents(ctx context.Context, f store.MachineEventFilter) ([]store.MachineEvent, error) {
-	var conds []string
-	var args []any
-	if f.Status != "" {
-		conds, args = append(conds, "m.status = ?"), append(args, f.Status)
-	}
-	if f.CaseID != 0 {
-		conds, args = append(conds, "m.case_id = ?"), append(args, f.CaseID)
-	}
-	if f.SourceID != 0 {
-		conds, args = append(conds, "m.source_id = ?"), append(args, f.SourceID)
-	}
-	if f.AfterID > 0 {
-		conds, args = append(conds, "m.id < ?"), append(args, f.AfterID)
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
+	where, args := machineEventWhere(f)
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 50
@@ -153,6 +136,37 @@ func (db *DB) ListMachineEvents(ctx context.Context, f store.MachineEventFilter)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// CountMachineEvents counts the records f selects (its Limit and AfterID
+// aside), through the status index for the review queue.
+func (db *DB) CountMachineEvents(ctx context.Context, f store.MachineEventFilter) (int, error) {
+	f.AfterID = 0
+	where, args := machineEventWhere(f)
+	var n int
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM machine_events m`+where), args...).Scan(&n)
+	return n, err
+}
+
+func machineEventWhere(f store.MachineEventFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.Status != "" {
+		conds, args = append(conds, "m.status = ?"), append(args, f.Status)
+	}
+	if f.CaseID != 0 {
+		conds, args = append(conds, "m.case_id = ?"), append(args, f.CaseID)
+	}
+	if f.SourceID != 0 {
+		conds, args = append(conds, "m.source_id = ?"), append(args, f.SourceID)
+	}
+	if f.AfterID > 0 {
+		conds, args = append(conds, "m.id < ?"), append(args, f.AfterID)
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
 // ingestItem makes one item of the events: an operation each. On

@@ -13,8 +13,14 @@ import (
 )
 
 // BenchmarkIngestFold measures the writer's cost of a folded repeat: 1,000
-// cameras with an open case each, repeats in batches of 256.
+// cameras with an open case each, repeats in batches of 256; with-ids
+// gives every event an event_id (the retry check and its row).
 func BenchmarkIngestFold(b *testing.B) {
+	b.Run("no-ids", func(b *testing.B) { benchIngestFold(b, false) })
+	b.Run("with-ids", func(b *testing.B) { benchIngestFold(b, true) })
+}
+
+func benchIngestFold(b *testing.B, ids bool) {
 	f := &intakeFixture{t: &testing.T{}}
 	db, g := openGC(b)
 	f.db, f.st, f.t0 = db, g, time.UnixMilli(1_800_000_000_000)
@@ -39,6 +45,9 @@ func BenchmarkIngestFold(b *testing.B) {
 		for i := range batch {
 			n++
 			batch[i] = f.event(fmt.Sprintf("cam-%d", n%devices), 2, time.Duration(n)*time.Millisecond, 27.735, 111.985, 0.9)
+			if ids {
+				batch[i].EventID = fmt.Sprintf("ALM-%d", n)
+			}
 		}
 		res, err := g.IngestMachineEvents(context.Background(), batch)
 		if err != nil || res[0].Outcome != store.OutcomeFolded {

@@ -175,6 +175,12 @@ func TestIntakeReviewQueue(t *testing.T) {
 	if err != nil || len(queue) != 2 {
 		t.Fatalf("queue %v %v", queue, err)
 	}
+	if n, err := f.st.CountMachineEvents(ctx, store.MachineEventFilter{Status: store.MachineReview, AfterID: queue[0].ID, Limit: 1}); err != nil || n != 2 {
+		t.Fatalf("CountMachineEvents = %d, %v; want 2 (limit and after_id aside)", n, err)
+	}
+	if n, _ := f.st.CountMachineEvents(ctx, store.MachineEventFilter{Status: store.MachineOpen}); n != 0 {
+		t.Fatalf("%d open records, want 0", n)
+	}
 	// Confirm one: it becomes a case.
 	nc := store.NewMachineCase{}
 	nc.Case, nc.Event = storetest.NewCase(7, f.t0)
