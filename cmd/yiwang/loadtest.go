@@ -29,13 +29,14 @@ func cmdLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	batch := fs.Int("event-batch", 1, "events per events request (1: single object; more: {\"events\":[…]})")
 	devices := fs.Int("devices", 12000, "cameras and sensors; each repeats its own event from its own place")
 	low := fs.Float64("low-confidence", 0.02, "share of events below the review threshold")
+	noIDs := fs.Bool("no-event-ids", false, "send events without an event_id (default: each event has its own, as platforms send)")
 	baseline := fs.Duration("baseline", 0, "first run the raw single-row SQLite INSERT loop for this long and compare (e.g. 10s)")
 	baseSync := fs.String("baseline-sync", "FULL", "synchronous setting of the baseline (the server's --sqlite-sync)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg := loadtest.Config{Target: *target, Rate: *rate, Duration: *duration, Workers: *workers, MaxRequests: *max,
-		AllowRemote: *remote, EventKey: *key, EventBatch: *batch, Devices: *devices, LowConfidence: *low}
+		AllowRemote: *remote, EventKey: *key, EventBatch: *batch, Devices: *devices, LowConfidence: *low, NoEventIDs: *noIDs}
 	var err error
 	if *rates != "" {
 		if cfg.Rates, err = loadtest.ParseMix(*rates); err != nil {

@@ -52,6 +52,9 @@ type Config struct {
 	// LowConfidence is the share of events sent below the review
 	// threshold (default 0.02).
 	LowConfidence float64
+	// NoEventIDs sends events without an event_id (platforms that do not
+	// name their events; the server then skips its retry check).
+	NoEventIDs bool
 }
 
 var kindsKnown = []string{"cases", "read", "events"}
@@ -383,7 +386,8 @@ type runner struct {
 	res      *Result
 	receipts []string
 	// Every event carries an id of its own, as platforms send their
-	// alarm ids: the server's retry check is part of what is measured.
+	// alarm ids (unless NoEventIDs): the server's retry check is part of
+	// what is measured.
 	eventSeq atomic.Int64
 	runID    string
 }
@@ -448,8 +452,10 @@ func (r *runner) eventBody(rng *rand.Rand) ([]byte, int) {
 		if rng.Float64() < r.cfg.LowConfidence {
 			conf = 0.4
 		}
-		evs[i] = map[string]any{"event_id": fmt.Sprintf("%s-%d", r.runID, r.eventSeq.Add(1)), "device_id": fmt.Sprintf("cam-%05d", d),
-			"event_type": typ, "confidence": conf, "lat": lat, "lng": lng, "at": now}
+		evs[i] = map[string]any{"device_id": fmt.Sprintf("cam-%05d", d), "event_type": typ, "confidence": conf, "lat": lat, "lng": lng, "at": now}
+		if !r.cfg.NoEventIDs {
+			evs[i]["event_id"] = fmt.Sprintf("%s-%d", r.runID, r.eventSeq.Add(1))
+		}
 	}
 	if len(evs) == 1 {
 		b, _ := json.Marshal(evs[0])

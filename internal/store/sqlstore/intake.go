@@ -302,23 +302,31 @@ func (b *gcBatch) ingest(in *store.MachineEventInput, res *store.MachineEventRes
 }
 
 // replay answers an event id the source sent before with what became of
-// it then and the record as it is now.
+// it then and the record as it is now. A miss, the usual case, is one
+// primary-key lookup.
 func (b *gcBatch) replay(in *store.MachineEventInput, res *store.MachineEventResult) (bool, error) {
-	var outcome, receipt string
+	var recID int64
+	var outcome string
 	var caseID sql.NullInt64
-	rec, err := scanMachineEvent(b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT `+machineEventColumns+`, k.outcome, k.case_id, COALESCE(c.receipt, '')
- FROM machine_event_keys k JOIN machine_events m ON m.id = k.machine_event_id JOIN event_sources s ON s.id = m.source_id
- LEFT JOIN cases c ON c.id = k.case_id
- WHERE k.source_id = ? AND k.event_id = ?`), in.SourceID, in.EventID), &outcome, &caseID, &receipt)
-	if errors.Is(err, store.ErrNotFound) {
+	err := b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT machine_event_id, outcome, case_id FROM machine_event_keys WHERE source_id = ? AND event_id = ?`),
+		in.SourceID, in.EventID).Scan(&recID, &outcome, &caseID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	rec, err := scanMachineEvent(b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT `+machineEventColumns+`
+ FROM machine_events m JOIN event_sources s ON s.id = m.source_id WHERE m.id = ?`), recID))
+	if err != nil {
+		return false, err
+	}
 	res.Outcome, res.Record, res.Duplicate = outcome, rec, true
 	if outcome == store.OutcomeCreated {
-		res.Case = model.Case{ID: fromNullID(caseID), Receipt: receipt}
+		res.Case.ID = fromNullID(caseID)
+		if err := b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT receipt FROM cases WHERE id = ?`), res.Case.ID).Scan(&res.Case.Receipt); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }

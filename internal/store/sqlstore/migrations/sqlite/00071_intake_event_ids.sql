@@ -11,7 +11,7 @@ CREATE TABLE machine_event_keys (
     case_id          INTEGER,
     received_at      INTEGER NOT NULL,
     PRIMARY KEY (source_id, event_id)
-);
+) WITHOUT ROWID; -- one B-tree keyed by the id, not a rowid table and an index
 CREATE INDEX machine_event_keys_received ON machine_event_keys(received_at);
 
 -- +goose Down
