@@ -117,6 +117,7 @@ func (s *Service) CreateEventSource(ctx context.Context, in NewEventSource) (str
 		}
 		return "", src, err
 	}
+	s.sourcesGen.Add(1)
 	return key, src, nil
 }
 
@@ -137,6 +138,7 @@ func (s *Service) RevokeEventSource(ctx context.Context, codeOrID string) (store
 				return src, err
 			}
 			src.RevokedAt = s.now()
+			s.sourcesGen.Add(1)
 			return src, nil
 		}
 	}
@@ -144,12 +146,14 @@ func (s *Service) RevokeEventSource(ctx context.Context, codeOrID string) (store
 }
 
 // sourceCache answers key checks from memory: sources are few and a flood
-// of events must not cost a database read each. It reloads every ttl, and
-// at most once a second for a key it does not know, so a new source works
-// at once and a revocation takes effect within ttl.
+// of events must not cost a database read each. It reloads every ttl, at
+// most once a second for a key it does not know, and at once after this
+// node added or revoked a source: a new source works at once, and a
+// revocation takes effect at once here and within ttl on other nodes.
 type sourceCache struct {
 	mu      sync.Mutex
 	byHash  map[string]store.EventSource
+	gen     int64 // the service's sourcesGen when loaded
 	loaded  time.Time
 	missed  time.Time
 	ttl     time.Duration
@@ -165,7 +169,8 @@ func (c *sourceCache) lookup(ctx context.Context, s *Service, key string) (store
 	now := time.Now()
 	c.mu.Lock()
 	src, ok := c.byHash[hash]
-	stale := now.Sub(c.loaded) > c.ttl
+	gen := s.sourcesGen.Load()
+	stale := now.Sub(c.loaded) > c.ttl || c.gen != gen
 	retry := !ok && now.Sub(c.missed) > time.Second
 	if retry {
 		c.missed = now
@@ -191,8 +196,9 @@ func (c *sourceCache) lookup(ctx context.Context, s *Service, key string) (store
 func (c *sourceCache) reload(ctx context.Context, s *Service, now time.Time) error {
 	c.loading.Lock()
 	defer c.loading.Unlock()
+	gen := s.sourcesGen.Load()
 	c.mu.Lock()
-	fresh := c.loaded.After(now) || c.loaded.Equal(now)
+	fresh := (c.loaded.After(now) || c.loaded.Equal(now)) && c.gen == gen
 	c.mu.Unlock()
 	if fresh {
 		return nil // another caller reloaded meanwhile
@@ -206,7 +212,7 @@ func (c *sourceCache) reload(ctx context.Context, s *Service, now time.Time) err
 		m[src.KeyHash] = src
 	}
 	c.mu.Lock()
-	c.byHash, c.loaded = m, time.Now()
+	c.byHash, c.loaded, c.gen = m, time.Now(), gen
 	c.mu.Unlock()
 	return nil
 }

@@ -58,6 +58,9 @@ type Service struct {
 	demo       bool
 	auditQ     atomic.Pointer[auditQueue]
 	auditAlg   string
+	// sourcesGen moves when this node adds or revokes an event source, so
+	// the intake's key cache reloads at once instead of within its TTL.
+	sourcesGen atomic.Int64
 }
 
 // New builds the service and loads the reference data.
