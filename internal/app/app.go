@@ -255,7 +255,13 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	intake := service.NewIntake(svc, cfg.Intake)
+	iopt := cfg.Intake
+	if iopt.Workers == 0 && st.Dialect() == "postgres" {
+		// PostgreSQL takes several writers (advisory locks keep a first
+		// sighting single); each spends most of its time on round trips.
+		iopt.Workers = 4
+	}
+	intake := service.NewIntake(svc, iopt)
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake})
 	api.Register(mux)

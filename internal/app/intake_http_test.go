@@ -322,3 +322,44 @@ func TestEventsIntakeRetryHTTP(t *testing.T) {
 		t.Fatalf("sightings counted %d, want 2", n)
 	}
 }
+
+// TestEventsIntakeShardedWriters: with several intake writers (as on
+// PostgreSQL) a batch is split by fold key; every event's result comes back
+// in its place, and a device's repeats still fold in the order sent.
+func TestEventsIntakeShardedWriters(t *testing.T) {
+	h, key := intakeHarness(t, service.IntakeOptions{Workers: 3})
+	lat, lng := gridPoint(t, h, 2)
+	casesBefore := h.sqlCount(`SELECT COUNT(*) FROM cases`)
+	const devices, repeats = 20, 3
+	var evs []any
+	for r := range repeats {
+		for d := range devices {
+			evs = append(evs, map[string]any{"event_id": fmt.Sprintf("S-%d-%d", d, r), "device_id": fmt.Sprintf("shard-cam-%d", d),
+				"event_type": "occupy_road", "confidence": 0.9, "lat": lat, "lng": lng})
+		}
+	}
+	r := h.do("POST", "/api/v1/events", key, map[string]any{"events": evs})
+	res, _ := r.body["results"].([]any)
+	if r.status != 200 || len(res) != devices*repeats {
+		t.Fatalf("batch: %d %s", r.status, r.raw)
+	}
+	caseOf := map[int]float64{}
+	for i, x := range res {
+		o := x.(map[string]any)
+		d, rep := i%devices, i/devices
+		if int(o["index"].(float64)) != i {
+			t.Fatalf("result %d has index %v", i, o["index"])
+		}
+		want := "folded"
+		if rep == 0 {
+			want = "created"
+			caseOf[d] = o["case_id"].(float64)
+		}
+		if o["outcome"] != want || o["count"].(float64) != float64(rep+1) || o["case_id"].(float64) != caseOf[d] {
+			t.Fatalf("event %d (device %d, sighting %d): %v", i, d, rep+1, o)
+		}
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM cases`) - casesBefore; n != devices {
+		t.Fatalf("%d cases, want %d", n, devices)
+	}
+}

@@ -13,6 +13,9 @@
 # event-rate: offered machine events per second (default 12000)
 #
 # YIWANG_GROUP_COMMIT=off compares without the batching writer.
+# YIWANG_BENCH_PG=postgres://user@127.0.0.1:5432/db?sslmode=disable also
+# runs (b) and the batched events against PostgreSQL, in a scratch schema
+# that is dropped at the end.
 set -euo pipefail
 SECS=${1:-10}
 CASE_RATE=${2:-8000}
@@ -21,8 +24,10 @@ if [ "$SECS" -gt 30 ]; then echo "runs are capped at 30 s" >&2; exit 2; fi
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d /tmp/yiwang-bench.XXXXXX)
 PID=
+SCHEMA=
 cleanup() {
 	if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+	if [ -n "$SCHEMA" ]; then psql -q "$YIWANG_BENCH_PG" -c "DROP SCHEMA $SCHEMA CASCADE" 2>/dev/null || true; fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -33,7 +38,7 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((20000 + RANDO
 URL="http://127.0.0.1:$PORT"
 
 start() {
-	"$Y" serve --demo --data "$WORK/data" --addr "127.0.0.1:$PORT" --public-rate -1 --log-level error 2>"$WORK/serve.log" &
+	"$Y" serve --demo --data "$WORK/data" ${DB:+--db "$DB"} --addr "127.0.0.1:$PORT" --public-rate -1 --log-level error 2>"$WORK/serve.log" &
 	PID=$!
 	for _ in $(seq 1 200); do
 		if curl -sf "$URL/healthz" >/dev/null 2>&1; then return 0; fi
@@ -56,13 +61,13 @@ echo "== (b) again at a rate below capacity: latency at $((CASE_RATE / 2))/s"
 "$Y" loadtest --target "$URL" --rate $((CASE_RATE / 2)) --duration "${SECS}s" --mix cases=1 --workers 128
 echo
 echo "== machine events, batches of 50 from 12,000 cameras, offered $EVENT_RATE events/s"
-"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50))" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 32
+"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50))" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 64
 echo
 echo "== machine events, one per request, offered $((EVENT_RATE / 4))/s"
 "$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 4))" --duration "${SECS}s" --event-key "$KEY" --workers 128
 echo
 echo "== a person's creates (50/s) during an event flood of $EVENT_RATE events/s (batches of 50)"
-"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50)),cases=50" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 32
+"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50)),cases=50" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 64
 echo
 echo "== a person's creates (50/s) during a flood of single-event requests at $((EVENT_RATE / 2))/s"
 "$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 2)),cases=50" --duration "${SECS}s" --event-key "$KEY" --workers 128
@@ -70,3 +75,20 @@ stop
 echo
 echo "== database after the runs"
 ls -l "$WORK/data/yiwang.db"* | awk '{print $5, $9}'
+
+if [ -n "${YIWANG_BENCH_PG:-}" ]; then
+	SCHEMA="yiwang_bench_$$"
+	psql -q "$YIWANG_BENCH_PG" -c "CREATE SCHEMA $SCHEMA"
+	case "$YIWANG_BENCH_PG" in *\?*) DB="$YIWANG_BENCH_PG&search_path=$SCHEMA" ;; *) DB="$YIWANG_BENCH_PG?search_path=$SCHEMA" ;; esac
+	rm -rf "$WORK/data"
+	start
+	KEY=$("$Y" eventsource add --data "$WORK/data" --db "$DB" --code loadtest --name 压测视频平台 | sed -n 's/^key: //p')
+	echo
+	echo "== PostgreSQL ($(psql -tA "$YIWANG_BENCH_PG" -c 'SHOW server_version')): warm-up, then (b) offered $((CASE_RATE / 2))/s"
+	"$Y" loadtest --target "$URL" --rate 2000 --duration 3s --mix cases=1 --workers 64 >/dev/null
+	"$Y" loadtest --target "$URL" --rate $((CASE_RATE / 2)) --duration "${SECS}s" --mix cases=1 --workers 64
+	echo
+	echo "== PostgreSQL: machine events, batches of 50 from 12,000 cameras, offered $EVENT_RATE events/s"
+	"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50))" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 64
+	stop
+fi

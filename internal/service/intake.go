@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"strings"
 	"sync"
@@ -44,7 +46,7 @@ type IntakeOptions struct {
 	// Queue is how many events may wait for the writer (default 8192).
 	Queue int
 	// Chunk is the most events the writer hands the store at once
-	// (default 128).
+	// (default 256).
 	Chunk int
 	// Workers is the number of intake writers (default 1: SQLite has one
 	// writer anyway; PostgreSQL may use more).
@@ -62,9 +64,9 @@ type IntakeOptions struct {
 type Intake struct {
 	s        *Service
 	opt      IntakeOptions
-	jobs     chan *intakeJob
-	pending  atomic.Int64 // events queued or being written
-	mu       sync.RWMutex // held shared while queueing, exclusively to open or close
+	jobs     []chan *intakeJob // one per writer: a writer takes the events of its share of fold keys
+	pending  atomic.Int64      // events queued or being written
+	mu       sync.RWMutex      // held shared while queueing, exclusively to open or close
 	open     bool
 	sources  sourceCache
 	terminal []model.State
@@ -73,6 +75,7 @@ type Intake struct {
 }
 
 type intakeJob struct {
+	idx  []int // the events' places in the request
 	in   []store.MachineEventInput
 	out  []store.MachineEventResult
 	err  error
@@ -85,7 +88,7 @@ func NewIntake(s *Service, opt IntakeOptions) *Intake {
 		opt.Queue = 8192
 	}
 	if opt.Chunk <= 0 {
-		opt.Chunk = 128
+		opt.Chunk = 256
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 1
@@ -99,7 +102,10 @@ func NewIntake(s *Service, opt IntakeOptions) *Intake {
 	if opt.MaxSkew <= 0 {
 		opt.MaxSkew = 5 * time.Minute
 	}
-	in := &Intake{s: s, opt: opt, jobs: make(chan *intakeJob, opt.Queue)}
+	in := &Intake{s: s, opt: opt, jobs: make([]chan *intakeJob, opt.Workers)}
+	for w := range in.jobs {
+		in.jobs[w] = make(chan *intakeJob, opt.Queue)
+	}
 	in.sources.ttl = opt.KeyTTL
 	seen := map[model.State]bool{}
 	for _, d := range s.workflows.All() {
@@ -137,13 +143,13 @@ func (in *Intake) Run(ctx context.Context) {
 	in.open = true
 	in.mu.Unlock()
 	done := make(chan struct{})
-	for range in.opt.Workers {
+	for _, jobs := range in.jobs {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for {
 				select {
-				case j := <-in.jobs:
-					in.write(in.gather(j))
+				case j := <-jobs:
+					in.write(in.gather(jobs, j))
 				case <-ctx.Done():
 					return
 				}
@@ -158,12 +164,15 @@ func (in *Intake) Run(ctx context.Context) {
 	in.mu.Lock()
 	in.open = false
 	in.mu.Unlock()
-	for {
-		select {
-		case j := <-in.jobs:
-			in.write(in.gather(j))
-		default:
-			return
+	for _, jobs := range in.jobs {
+	drain:
+		for {
+			select {
+			case j := <-jobs:
+				in.write(in.gather(jobs, j))
+			default:
+				break drain
+			}
 		}
 	}
 }
@@ -191,12 +200,12 @@ func (in *Intake) pruneIDs(ctx context.Context) {
 }
 
 // gather takes queued jobs after the first, up to a chunk of events.
-func (in *Intake) gather(first *intakeJob) []*intakeJob {
+func (in *Intake) gather(jobs chan *intakeJob, first *intakeJob) []*intakeJob {
 	batch := []*intakeJob{first}
 	n := len(first.in)
 	for n < in.opt.Chunk {
 		select {
-		case j := <-in.jobs:
+		case j := <-jobs:
 			batch = append(batch, j)
 			n += len(j.in)
 		default:
@@ -329,21 +338,66 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	if len(kept) == 0 {
 		return src, results, nil
 	}
-	j := &intakeJob{in: kept, done: make(chan struct{})}
+	// The events of one fold key (source, device, category) always go to
+	// the same writer, so several writers (PostgreSQL) never wait for one
+	// another's locks.
+	jobs := make([]*intakeJob, len(in.jobs))
+	for k := range kept {
+		w := 0
+		if len(jobs) > 1 {
+			w = int(foldShard(&kept[k]) % uint32(len(jobs)))
+		}
+		if jobs[w] == nil {
+			jobs[w] = &intakeJob{done: make(chan struct{})}
+		}
+		jobs[w].in, jobs[w].idx = append(jobs[w].in, kept[k]), append(jobs[w].idx, keptIdx[k])
+	}
 	in.mu.RLock()
 	if !in.open {
 		in.mu.RUnlock()
 		in.pending.Add(-int64(len(kept)))
 		return src, nil, ErrIntakeStopped
 	}
-	in.jobs <- j // never blocks: the channel holds Queue jobs, each of at least one reserved event
-	in.mu.RUnlock()
-	<-j.done // the writer always finishes a job, and fast
-	if j.err != nil {
-		return src, nil, j.err
+	for w, j := range jobs {
+		if j != nil {
+			in.jobs[w] <- j // never blocks: each channel holds Queue jobs, each of at least one reserved event
+		}
 	}
+	in.mu.RUnlock()
+	for _, j := range jobs {
+		if j == nil {
+			continue
+		}
+		<-j.done // the writer always finishes a job, and fast
+		if j.err != nil {
+			// The transaction failed: none of this job's events is written
+			// (other writers' may be); each says so.
+			in.s.log.Error("machine events not recorded", "source", src.Code, "events", len(j.in), "err", j.err)
+			for _, i := range j.idx {
+				results[i].Err = j.err
+			}
+			continue
+		}
+		in.collect(src, results, j)
+	}
+	return src, results, nil
+}
+
+// foldShard spreads fold keys over the writers.
+func foldShard(mi *store.MachineEventInput) uint32 {
+	h := fnv.New32a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(mi.SourceID))
+	binary.LittleEndian.PutUint64(b[8:], uint64(mi.CategoryID))
+	h.Write(b[:])
+	h.Write([]byte(mi.DeviceID))
+	return h.Sum32()
+}
+
+// collect copies a written job's outcomes into the request's results.
+func (in *Intake) collect(src store.EventSource, results []EventResult, j *intakeJob) {
 	for k, r := range j.out {
-		res := &results[keptIdx[k]]
+		res := &results[j.idx[k]]
 		if r.Err != nil {
 			res.Err = r.Err
 			var ve *ValidationError
@@ -358,7 +412,6 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 			res.CaseID, res.Receipt = r.Case.ID, r.Case.Receipt
 		}
 	}
-	return src, results, nil
 }
 
 // validate checks one event and maps it to a category and a place.

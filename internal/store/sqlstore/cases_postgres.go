@@ -24,6 +24,14 @@ import (
 // waits for a concurrent insert of the same key to commit) and answers
 // store.ErrConflict with the first case's id.
 func (db *DB) createCasePG(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
+	return db.createCasePGOn(ctx, db.w, c, ev, idemKey, timers, timed)
+}
+
+// createCasePGOn is createCasePG on q: the pool (the statement is its own
+// transaction) or a transaction the case shares with other writes.
+func (db *DB) createCasePGOn(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
 	alert := c.Alert
 	if timed {
 		alert = model.AlertNone
@@ -53,9 +61,9 @@ func (db *DB) createCasePG(ctx context.Context, c *model.Case, ev *model.Event, 
 		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), jsonText(ev.Data),
 		// $45…: attachments, timers
 		atts, clocks, kinds, fireAt)
-	err = db.w.QueryRowContext(ctx, createCasePGSQL, args...).Scan(&caseID, &eventID)
+	err = q.QueryRowContext(ctx, createCasePGSQL, args...).Scan(&caseID, &eventID)
 	if errors.Is(err, sql.ErrNoRows) && idemKey != "" {
-		id, lerr := db.caseIDByKey(ctx, db.w, idemKey)
+		id, lerr := db.caseIDByKey(ctx, q, idemKey)
 		if lerr != nil {
 			return lerr
 		}

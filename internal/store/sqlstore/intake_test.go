@@ -216,7 +216,13 @@ func TestIntakeReviewQueue(t *testing.T) {
 // cannot be built) fails alone; nothing of it is written.
 func TestIntakeBatchPartialFailure(t *testing.T) {
 	for _, batching := range []bool{false, true} {
-		f := newIntakeFixture(t, batching)
+		intakeBatchPartialFailure(t, newIntakeFixture(t, batching))
+	}
+}
+
+// intakeBatchPartialFailure: the second of three events cannot be written.
+func intakeBatchPartialFailure(t *testing.T, f *intakeFixture) {
+	{
 		bad := f.event("cam-x", 2, 0, 27.735, 111.985, 0.9)
 		bad.NewCase = func() (store.NewMachineCase, error) {
 			c, ev := storetest.NewCase(1, f.t0)
