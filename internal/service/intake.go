@@ -88,7 +88,7 @@ func NewIntake(s *Service, opt IntakeOptions) *Intake {
 		opt.Queue = 8192
 	}
 	if opt.Chunk <= 0 {
-		opt.Chunk = 256
+		opt.Chunk = 128
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 1

@@ -22,7 +22,7 @@ type GroupCommitOptions struct {
 	// MaxBatch is the most operations one transaction takes (default 512).
 	MaxBatch int
 	// MaxMachine is the most machine-event operations one transaction
-	// takes (default 256), so that a flood of machine events never makes a
+	// takes (default 128), so that a flood of machine events never makes a
 	// person's create wait for more than one such share.
 	MaxMachine int
 	// Queue is how many people's items may wait for the writer before
@@ -67,7 +67,7 @@ func NewGroupCommit(db *DB, opt GroupCommitOptions) *GroupCommit {
 		opt.MaxBatch = 512
 	}
 	if opt.MaxMachine <= 0 {
-		opt.MaxMachine = 256
+		opt.MaxMachine = 128
 	}
 	if opt.MaxMachine > opt.MaxBatch {
 		opt.MaxMachine = opt.MaxBatch
