@@ -220,6 +220,22 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := st.(interface {
+		SetPersonalFields(func(string, int) []string)
+	}); ok {
+		// The definitions say which fields hold personal data; the store
+		// seals them. The registry is live: definitions added later count.
+		p.SetPersonalFields(func(typ string, version int) []string {
+			d, ok := wf.Get(typ, version)
+			if !ok {
+				d, ok = wf.Latest(typ)
+			}
+			if !ok {
+				return nil
+			}
+			return d.PersonalFields()
+		})
+	}
 	cal, err := workingCalendar(cfg.OfficeHours)
 	if err != nil {
 		return nil, err

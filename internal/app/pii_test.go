@@ -73,3 +73,69 @@ func TestPersonalDataSealedAtRest(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TestPersonalFieldsSealedAtRest: a discipline clue's person concerned and
+// a referral's patient are sealed in the case row and in the timeline's
+// record of the fields, not in the database file in the clear; the API
+// gives them back to those who may see the case, and a key rotation
+// re-seals the case rows.
+func TestPersonalFieldsSealedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, dir)
+	disc := h.login("discipline")
+	r := h.do("POST", "/api/v1/cases", disc, map[string]any{"type": "clue", "description": "反映某局干部收受礼金",
+		"fields": map[string]any{"source": "petition", "subject_name": "司马被反映", "subject_unit": "某局副局长", "subject_level": "section"}})
+	if r.status != 201 {
+		t.Fatalf("clue: %d %s", r.status, r.raw)
+	}
+	clue := num(r.body["id"])
+	raw := func(q string, id int64) string {
+		t.Helper()
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, app.DBFile)+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var s string
+		if err := db.QueryRow(q, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	fields := raw(`SELECT fields FROM cases WHERE id = ?`, clue)
+	data := raw(`SELECT data FROM case_events WHERE case_id = ? AND seq = 1`, clue)
+	if strings.Contains(fields+data, "司马被反映") || strings.Contains(fields+data, "某局副局长") || !strings.Contains(fields, `"subject_name":"pii1:k1:`) ||
+		!strings.Contains(data, `"subject_name":"pii1:k1:`) || !strings.Contains(fields, `"subject_level":"section"`) {
+		t.Fatalf("stored fields %s\nstored entry data %s", fields, data)
+	}
+	got := h.do("GET", "/api/v1/cases/"+itoa(clue), disc, nil)
+	f, _ := got.body["fields"].(map[string]any)
+	if got.status != 200 || f["subject_name"] != "司马被反映" || f["subject_unit"] != "某局副局长" {
+		t.Fatalf("clue as the discipline office sees it: %d %s", got.status, got.raw)
+	}
+	if !bytes.Contains(got.raw, []byte("司马被反映")) || bytes.Contains(got.raw, []byte("pii1:")) {
+		t.Fatalf("a sealed value reached the API: %s", got.raw)
+	}
+	h.stop()
+	for _, name := range []string{app.DBFile, app.DBFile + "-wal"} {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		if bytes.Contains(b, []byte("司马被反映")) {
+			t.Fatalf("%s holds the person concerned in the clear", name)
+		}
+	}
+	if err := app.RotatePIIKey(app.Config{DataDir: dir}, "k2"); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	db, _ := h.app.SQL()
+	if _, err := db.ResealPII(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fields := raw(`SELECT fields FROM cases WHERE id = ?`, clue); !strings.Contains(fields, `"subject_name":"pii1:k2:`) || !strings.Contains(fields, `"subject_unit":"pii1:k2:`) {
+		t.Fatalf("after rotation: %s", fields)
+	}
+	got = h.do("GET", "/api/v1/cases/"+itoa(clue), h.login("discipline"), nil)
+	if f, _ := got.body["fields"].(map[string]any); f["subject_name"] != "司马被反映" {
+		t.Fatalf("after rotation: %s", got.raw)
+	}
+}

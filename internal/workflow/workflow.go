@@ -101,6 +101,10 @@ type Field struct {
 	MaxLen     int         `json:"max_len,omitempty"`
 	MaxItems   int         `json:"max_items,omitempty"`
 	Items      []Field     `json:"items,omitempty"`
+	// Personal fields hold personal data (a clue's person concerned, a
+	// referral's patient): the store seals their values at rest like the
+	// reporter's name. Only top-level string and text fields may be.
+	Personal bool `json:"personal,omitempty"`
 }
 
 // EnumValue is one allowed value of an enum field. Deadline lets the value
@@ -296,6 +300,9 @@ func (d *Definition) Check() error {
 		errs = append(errs, checkField("field "+fmt.Sprintf("%q", f.Name), f, true)...)
 		if f.Required && f.ActionOnly {
 			bad("field %q: required on create and action_only contradict each other", f.Name)
+		}
+		if f.Personal && f.Type != FieldString && f.Type != FieldText {
+			bad("field %q: only string and text fields can be personal (sealed at rest)", f.Name)
 		}
 	}
 
@@ -666,6 +673,17 @@ func (d *Definition) State(name string) (StateDef, bool) {
 }
 
 // Field returns the named case field.
+// PersonalFields names the fields whose values are sealed at rest.
+func (d *Definition) PersonalFields() []string {
+	var out []string
+	for _, f := range d.Fields {
+		if f.Personal {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
 func (d *Definition) Field(name string) (Field, bool) {
 	for _, f := range d.Fields {
 		if f.Name == name {

@@ -32,6 +32,9 @@ func (db *DB) scanCase(row interface{ Scan(...any) error }) (model.Case, error) 
 	if err := decodeCaseJSON(&c, fields, flow); err != nil {
 		return c, err
 	}
+	if err := db.openFields(c.Fields); err != nil {
+		return c, err
+	}
 	if c.Reporter.Name, err = db.pii.Open(c.Reporter.Name); err != nil {
 		return c, err
 	}
@@ -73,17 +76,27 @@ func (db *DB) caseRow(c *model.Case, idemKey string, alert model.Alert) ([]any, 
 	if err != nil {
 		return nil, err
 	}
+	fields, err := db.fieldsText(c)
+	if err != nil {
+		return nil, err
+	}
 	return []any{c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
 		nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, name, phone,
 		boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
-		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(alert)}, nil
+		ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), key, fields, flowText(c.Flow), nullID(c.OwnerID), string(alert)}, nil
 }
 
-func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event) error {
-	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments, data)
+// insertEvent appends ev; personal names the case type's fields sealed in
+// the data's "fields".
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event, personal []string) error {
+	data, err := db.eventDataText(ev, personal)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRowContext(ctx, db.q(`INSERT INTO case_events (case_id, seq, at, actor_id, actor_name, role, action, from_state, to_state, note, unit_id, result, attachments, data)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		ev.CaseID, ev.Seq, ms(ev.At), nullID(ev.ActorID), ev.ActorName, string(ev.Role), ev.Action, string(ev.FromState), string(ev.ToState),
-		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), jsonText(ev.Data)).Scan(&ev.ID)
+		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), data).Scan(&ev.ID)
 	if err != nil {
 		return err
 	}
@@ -121,7 +134,7 @@ func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, id
 			return err
 		}
 		ev.CaseID, ev.Seq = c.ID, c.Version
-		if err := db.insertEvent(ctx, tx, ev); err != nil {
+		if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
 			return err
 		}
 		if also != nil {
@@ -164,11 +177,15 @@ func (db *DB) UpdateCase(ctx context.Context, c *model.Case, expectVersion int, 
 // updateCase is UpdateCase; also, when set, writes more in the same
 // transaction (the case's timers).
 func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, ev *model.Event, also func(*sql.Tx) error) error {
+	fields, err := db.fieldsText(c)
+	if err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE cases SET status = ?, version = ?, unit_id = ?, routing = ?, master_id = ?, due_at = ?,
  satisfaction = ?, updated_at = ?, closed_at = ?, category_id = ?, description = ?, address = ?, fields = ?, flow = ?, owner_id = ? WHERE id = ? AND version = ?`),
 			string(c.Status), c.Version, nullID(c.UnitID), c.Routing, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction,
-			ms(c.UpdatedAt), nullMs(c.ClosedAt), nullID(c.CategoryID), c.Description, c.Address, jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), c.ID, expectVersion)
+			ms(c.UpdatedAt), nullMs(c.ClosedAt), nullID(c.CategoryID), c.Description, c.Address, fields, flowText(c.Flow), nullID(c.OwnerID), c.ID, expectVersion)
 		if err != nil {
 			return err
 		}
@@ -180,7 +197,7 @@ func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, 
 			return store.ErrConflict
 		}
 		ev.CaseID, ev.Seq = c.ID, c.Version
-		if err := db.insertEvent(ctx, tx, ev); err != nil {
+		if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
 			return err
 		}
 		if also != nil {
@@ -296,6 +313,11 @@ func (db *DB) Timeline(ctx context.Context, caseID int64) ([]model.Event, error)
 		if err := decodeJSONMap(data, &ev.Data); err != nil {
 			return nil, err
 		}
+		if f, ok := ev.Data["fields"].(map[string]any); ok {
+			if err := db.openFields(f); err != nil {
+				return nil, err
+			}
+		}
 		ev.At, ev.ActorID, ev.UnitID = fromMs(at), fromNullID(actor), fromNullID(unit)
 		ev.Role, ev.FromState, ev.ToState = model.Role(role), model.State(from), model.State(to)
 		if atts != "" {
@@ -317,7 +339,7 @@ func (db *DB) ImportCases(ctx context.Context, cases []store.CaseWithTimeline) e
 			for j := range cases[i].Events {
 				ev := &cases[i].Events[j]
 				ev.CaseID = c.ID
-				if err := db.insertEvent(ctx, tx, ev); err != nil {
+				if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
 					return err
 				}
 			}

@@ -55,10 +55,14 @@ func (db *DB) createCasePGOn(ctx context.Context, q interface {
 		atts = []string{}
 	}
 	var caseID, eventID int64
+	data, err := db.eventDataText(ev, db.personalOf(c))
+	if err != nil {
+		return err
+	}
 	args = append(args,
 		// $32…: the first event
 		c.Version, ms(ev.At), nullID(ev.ActorID), ev.ActorName, string(ev.Role), ev.Action, string(ev.FromState), string(ev.ToState),
-		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), jsonText(ev.Data),
+		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), data,
 		// $45…: attachments, timers
 		atts, clocks, kinds, fireAt)
 	err = q.QueryRowContext(ctx, createCasePGSQL, args...).Scan(&caseID, &eventID)

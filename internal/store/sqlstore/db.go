@@ -34,7 +34,9 @@ type DB struct {
 	exclusive sync.Mutex
 	// pii seals reporters' personal data; nil stores it as given.
 	pii *pii.Ring
-	url string // PostgreSQL connection URL, for LISTEN
+	// personal names a case type's fields sealed like the reporter's.
+	personal func(caseType string, version int) []string
+	url      string // PostgreSQL connection URL, for LISTEN
 }
 
 // SetPII turns on sealing of personal data with the key ring. Rows written

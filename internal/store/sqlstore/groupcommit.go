@@ -435,7 +435,7 @@ func (b *gcBatch) createCase(c *model.Case, ev *model.Event, idemKey string, tim
 		return err
 	}
 	ev.CaseID, ev.Seq = c.ID, c.Version
-	if err := db.insertEvent(ctx, tx, ev); err != nil {
+	if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
 		return err
 	}
 	if len(timers) > 0 {

@@ -486,7 +486,7 @@ func (b *gcBatch) repeatNote(in *store.MachineEventInput, c *foldCandidate, rec 
 	if ev.At.IsZero() {
 		ev.At = in.Now
 	}
-	if err := b.db.insertEvent(b.ctx, b.tx, &ev); err != nil {
+	if err := b.db.insertEvent(b.ctx, b.tx, &ev, nil); err != nil { // a repeat note sets no fields
 		return err
 	}
 	if err := b.db.enqueue(b.ctx, b.tx, &ev); err != nil {

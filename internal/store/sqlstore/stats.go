@@ -892,7 +892,7 @@ func (db *DB) ImportLedger(ctx context.Context, cases []store.CaseWithTimeline, 
 			for j := range cases[i].Events {
 				ev := &cases[i].Events[j]
 				ev.CaseID = c.ID
-				if err := db.insertEvent(ctx, tx, ev); err != nil {
+				if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
 					return err
 				}
 			}

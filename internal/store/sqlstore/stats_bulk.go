@@ -15,7 +15,7 @@ import (
 var (
 	bulkCaseColumns = []string{"id", "receipt", "type", "def_version", "channel", "category_id", "description", "lat", "lng", "address",
 		"grid_id", "community_id", "street_id", "unit_id", "routing", "reporter_name", "reporter_phone", "anonymous", "status", "version",
-		"master_id", "due_at", "satisfaction", "created_by", "created_at", "updated_at", "closed_at", "fields", "flow", "owner_id", "alert"}
+		"master_id", "due_at", "satisfaction", "created_by", "created_at", "updated_at", "closed_at", "idem_key", "fields", "flow", "owner_id", "alert"}
 	bulkEventColumns = []string{"id", "case_id", "seq", "at", "actor_id", "actor_name", "role", "action", "from_state", "to_state", "note", "unit_id", "result", "attachments", "data"}
 )
 
@@ -128,21 +128,28 @@ func (db *DB) StatsBulkImport(ctx context.Context, cases []store.CaseWithTimelin
 		for i := range cases {
 			c := &cases[i].Case
 			c.ID = caseIDs[i]
+			personal := db.personalOf(c)
 			for j := range cases[i].Events {
 				ev := &cases[i].Events[j]
 				ev.CaseID, ev.ID = c.ID, evIDs[next]
 				next++
+				data, err := db.eventDataText(ev, personal)
+				if err != nil {
+					return err
+				}
 				evRows = append(evRows, []any{ev.ID, ev.CaseID, ev.Seq, ms(ev.At), nullID(ev.ActorID), ev.ActorName, string(ev.Role), ev.Action,
-					string(ev.FromState), string(ev.ToState), ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), jsonText(ev.Data)})
+					string(ev.FromState), string(ev.ToState), ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), data})
 				for _, a := range ev.Attachments {
 					attRows = append(attRows, []any{ev.CaseID, a, ev.Seq})
 				}
 			}
 			facts[i] = derive(&cases[i])
-			caseRows[i] = []any{c.ID, c.Receipt, c.Type, c.DefVersion, string(c.Channel), nullID(c.CategoryID), c.Description, c.Lat, c.Lng, c.Address,
-				nullID(c.GridID), nullID(c.CommunityID), nullID(c.StreetID), nullID(c.UnitID), c.Routing, c.Reporter.Name, c.Reporter.Phone,
-				boolInt(c.Anonymous), string(c.Status), c.Version, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction, nullID(c.CreatedBy),
-				ms(c.CreatedAt), ms(c.UpdatedAt), nullMs(c.ClosedAt), jsonText(c.Fields), flowText(c.Flow), nullID(c.OwnerID), string(c.Alert)}
+			// The same row as insertCase: personal data sealed here too.
+			row, err := db.caseRow(c, "", c.Alert)
+			if err != nil {
+				return err
+			}
+			caseRows[i] = append([]any{c.ID}, row...)
 		}
 		factRows := make([][]any, len(facts))
 		for i := range facts {
