@@ -146,6 +146,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/units", w.admin(w.adminUnits))
 	mux.HandleFunc("GET /admin/users", w.admin(w.adminUsers))
 	mux.HandleFunc("GET /admin/grids", w.admin(w.adminGrids))
+	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
+	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))
+	mux.HandleFunc("POST "+sourcesPath+"/{id}/revoke", w.admin(w.adminSourceRevoke))
 
 	mux.Handle("GET /static/", w.staticHandler())
 	// Every other path outside the API gets an HTML 404 page.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io/fs"
 	"net/url"
 	"regexp"
@@ -174,6 +175,36 @@ func TestMapLibraryMissing(t *testing.T) {
 		script := strings.Contains(html, `<script src="/static/vendor/leaflet/leaflet.js">`)
 		if missing == ok || script != ok {
 			t.Errorf("library present %v: notice %v, script %v", ok, missing, script)
+		}
+	}
+}
+
+// TestParseTypeMap: the event-source form's type map, one
+// event_type=category_code a line.
+func TestParseTypeMap(t *testing.T) {
+	m, lines, err := parseTypeMap(" occupy_road = E0501 \r\n\r\nwaterlogging=E0404\n")
+	if err != nil || len(m) != 2 || m["occupy_road"] != "E0501" || m["waterlogging"] != "E0404" || lines["waterlogging"] != 3 {
+		t.Fatalf("good map: %v %v %v", m, lines, err)
+	}
+	if m, _, err := parseTypeMap("  \n"); err != nil || len(m) != 0 {
+		t.Fatalf("blank map: %v %v", m, err)
+	}
+	var many strings.Builder
+	for i := range maxMapLines + 1 {
+		fmt.Fprintf(&many, "t%d=E0501\n", i)
+	}
+	if _, _, err := parseTypeMap(many.String()); err == nil || err.key != "field.too_many" {
+		t.Errorf("%d lines: %v", maxMapLines+1, err)
+	}
+	for in, want := range map[string]string{
+		"a=E0501\nb E0404": "web.sources.map_line",
+		"=E0501":           "web.sources.map_line",
+		"a=":               "web.sources.map_line",
+		"a=E05=01":         "web.sources.map_line",
+		"a=E0501\na=E0404": "web.sources.map_duplicate",
+	} {
+		if _, _, err := parseTypeMap(in); err == nil || err.key != want {
+			t.Errorf("%q: %v, want %s", in, err, want)
 		}
 	}
 }
