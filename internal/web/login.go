@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -37,6 +38,11 @@ func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	next := r.PostFormValue("next")
 	token, u, err := w.svc.LoginOTP(r.Context(), username, r.PostFormValue("password"), r.PostFormValue("otp"))
+	rec := audit.FromContext(r.Context())
+	rec.Username, rec.Detail = username, "login"
+	if err == nil {
+		rec.UserID, rec.Role = u.ID, string(u.Role)
+	}
 	if err != nil {
 		key := map[error]string{service.ErrLoginFailed: "error.login_failed", service.ErrTOTPRequired: "error.totp_required", service.ErrTOTPEnrollment: "error.totp_enrollment_required"}
 		var msg string

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -97,6 +98,10 @@ func (w *Web) wrap(h handler, allow func(http.ResponseWriter, *http.Request, *re
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 			if u, err := w.svc.Authenticate(r.Context(), c.Value); err == nil {
 				q.user, q.token = u, c.Value
+				// The audit entry the middleware writes for a form POST
+				// names who sent it, as the API's entries do.
+				rec := audit.FromContext(r.Context())
+				rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
 			} else if errors.Is(err, service.ErrUnauthorized) {
 				w.clearCookie(rw, r, sessionCookie)
 			}
