@@ -17,14 +17,22 @@ import (
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 )
 
 // intakeHarness boots the app with its own intake settings and registers
 // an event source.
 func intakeHarness(t *testing.T, opt service.IntakeOptions) (*harness, string) {
 	t.Helper()
+	return intakeHarnessOn(t, opt, "")
+}
+
+// intakeHarnessOn is intakeHarness on PostgreSQL when dbURL is set (an
+// empty schema: the demo is loaded into it).
+func intakeHarnessOn(t *testing.T, opt service.IntakeOptions, dbURL string) (*harness, string) {
+	t.Helper()
 	dir := t.TempDir()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 20, PublicPerMinute: -1, Intake: opt})
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, DatabaseURL: dbURL, Demo: true, DemoCases: 20, PublicPerMinute: -1, Intake: opt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,5 +369,41 @@ func TestEventsIntakeShardedWriters(t *testing.T) {
 	}
 	if n := h.sqlCount(`SELECT COUNT(*) FROM cases`) - casesBefore; n != devices {
 		t.Fatalf("%d cases, want %d", n, devices)
+	}
+}
+
+// TestEventsIntakeShardedSameID: an event id sent twice in one request with
+// different devices (so different fold keys, and writers) is still
+// answered as a duplicate the second time, not as an error.
+func TestEventsIntakeShardedSameID(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		h, key := intakeHarness(t, service.IntakeOptions{Workers: 4})
+		shardedSameID(t, h, key)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		// Here the writers' transactions really run side by side.
+		h, key := intakeHarnessOn(t, service.IntakeOptions{Workers: 4}, storetest.PostgresURL(t))
+		shardedSameID(t, h, key)
+	})
+}
+
+func shardedSameID(t *testing.T, h *harness, key string) {
+	lat, lng := gridPoint(t, h, 3)
+	var evs []any
+	for d := range 8 {
+		evs = append(evs, map[string]any{"event_id": "SAME-1", "device_id": fmt.Sprintf("same-cam-%d", d), "event_type": "occupy_road",
+			"confidence": 0.9, "lat": lat, "lng": lng})
+	}
+	r := h.do("POST", "/api/v1/events", key, map[string]any{"events": evs})
+	res, _ := r.body["results"].([]any)
+	if r.status != 200 || len(res) != 8 {
+		t.Fatalf("batch: %d %s", r.status, r.raw)
+	}
+	for i, x := range res {
+		o := x.(map[string]any)
+		dup, _ := o["duplicate"].(bool)
+		if o["error"] != nil || o["outcome"] != "created" || dup != (i > 0) {
+			t.Fatalf("event %d: %v (%s)", i, o, r.raw)
+		}
 	}
 }

@@ -342,10 +342,21 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	// the same writer, so several writers (PostgreSQL) never wait for one
 	// another's locks.
 	jobs := make([]*intakeJob, len(in.jobs))
+	var byID map[string]int // an event id sent twice in one request: the second goes where the first went
 	for k := range kept {
 		w := 0
 		if len(jobs) > 1 {
 			w = int(foldShard(&kept[k]) % uint32(len(jobs)))
+			if id := kept[k].EventID; id != "" {
+				if first, ok := byID[id]; ok {
+					w = first
+				} else {
+					if byID == nil {
+						byID = map[string]int{}
+					}
+					byID[id] = w
+				}
+			}
 		}
 		if jobs[w] == nil {
 			jobs[w] = &intakeJob{done: make(chan struct{})}
