@@ -379,6 +379,22 @@ func TestWebBrowser(t *testing.T) {
 		b.shot("report-field-error")
 	})
 
+	t.Run("dashboard charts", func(t *testing.T) {
+		b.t = t
+		b.login("leader", "yiwang-demo")
+		b.open("/work/dashboard", "h1")
+		if !b.eval(`document.querySelector('script[src$="echarts.min.js"]') !== null`) {
+			t.Skip("the ECharts library is not in this build (run make assets): the dashboard shows its tables only")
+		}
+		// Each ranking draws a chart from its table's rows.
+		b.do(chromedp.WaitVisible(chromedp.CSS(".chart.chart-on canvas")))
+		if !b.eval(`document.querySelectorAll('.chart.chart-on canvas').length >= 2 && document.querySelectorAll('table[data-chart="ranking"] tbody tr').length > 0`) {
+			t.Fatal("the rankings have no charts")
+		}
+		b.shot("leader-dashboard-charts")
+		b.logout()
+	})
+
 	t.Run("english", func(t *testing.T) {
 		b.t = t
 		b.open("/", "a.lang-switch")

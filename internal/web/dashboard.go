@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io/fs"
 	"net/http"
 	"time"
 
@@ -60,5 +61,7 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, q *req) {
 	}}
 	p := w.newPage(q, "web.dashboard.title", "dashboard")
 	p.Data = data
+	_, err = fs.Stat(w.static, echartsJS)
+	p.Charts = err == nil // the tables stay: the charts draw from them
 	w.render(rw, r, http.StatusOK, "dashboard", p)
 }

@@ -35,6 +35,7 @@ type page struct {
 	Review    bool   // the user works the review queue: its link is in the navigation
 	Map       bool   // the page draws a map
 	MapOK     bool   // the vendored Leaflet is in the binary
+	Charts    bool   // the page draws charts over its tables (the vendored ECharts is in the binary)
 	Tiles     MapConfig
 	Flash     string
 	Error     string // a message about the whole page or form

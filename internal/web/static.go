@@ -9,6 +9,10 @@ import (
 // means `make assets` was not run before the build.
 const leafletJS = "vendor/leaflet/leaflet.js"
 
+// echartsJS is the vendored chart library: without it the dashboard shows
+// its tables only.
+const echartsJS = "vendor/echarts/echarts.min.js"
+
 // staticHandler serves the embedded CSS, JS, images and vendored libraries.
 // The files change only with the binary, so browsers may keep them for a
 // day and revalidate.
