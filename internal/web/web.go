@@ -144,7 +144,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	// Administration.
 	mux.HandleFunc("GET /admin/{$}", w.admin(w.adminIndex))
 	mux.HandleFunc("GET /admin/units", w.admin(w.adminUnits))
-	mux.HandleFunc("GET /admin/users", w.admin(w.adminUsers))
+	mux.HandleFunc("GET "+usersPath, w.admin(w.adminUsers))
+	mux.HandleFunc("POST "+usersPath, w.admin(w.adminUserAdd))
+	mux.HandleFunc("POST "+usersPath+"/{id}/password", w.admin(w.adminUserPassword))
 	mux.HandleFunc("GET /admin/grids", w.admin(w.adminGrids))
 	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
 	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))
