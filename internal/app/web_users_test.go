@@ -261,10 +261,8 @@ func TestWebUsers(t *testing.T) {
 	if r := apiLogin(h, "zhang.wei", newPW); r.status != 200 {
 		t.Errorf("the new password: %d %s", r.status, r.raw)
 	}
-	// What the store allows today: sessions are deleted by token only, so
-	// a session opened before the reset lives until it expires (the page
-	// says so). When the store can end them, this should become 401.
-	if r := h.do("GET", "/api/v1/me", zhangToken, nil); r.status != 200 {
+	// A reset signs out whoever knew the old password.
+	if r := h.do("GET", "/api/v1/me", zhangToken, nil); r.status != http.StatusUnauthorized {
 		t.Errorf("the session from before the reset: %d", r.status)
 	}
 	if strings.Contains(admin.get("/admin/users").body, m[1]) {
@@ -274,12 +272,42 @@ func TestWebUsers(t *testing.T) {
 	if res := admin.post("/admin/users/99999/password", url.Values{"csrf": {admin.csrf("/admin/users")}}); res.status != http.StatusNotFound {
 		t.Errorf("reset an unknown account: %d", res.status)
 	}
-	// Disabling is not offered (no store method): no such form or route.
-	if strings.Contains(list.body, "/disable") || !strings.Contains(list.body, `id="users-missing"`) {
-		t.Errorf("the page offers disabling, or does not say it is missing")
+	// Disable: login refused, open sessions end; enable: login works again.
+	zhangToken = apiLogin(h, "zhang.wei", newPW).body["token"].(string)
+	if res := admin.post(fmt.Sprintf("/admin/users/%d/disabled", zhang.ID), url.Values{"disabled": {"1"}}); res.status != http.StatusForbidden {
+		t.Errorf("disable without the CSRF token: %d", res.status)
 	}
-	if res := admin.post(fmt.Sprintf("/admin/users/%d/disable", zhang.ID), url.Values{"csrf": {admin.csrf("/admin/users")}}); res.status < 400 {
-		t.Errorf("a disable route answers %d", res.status)
+	res = admin.post(fmt.Sprintf("/admin/users/%d/disabled", zhang.ID), url.Values{"csrf": {admin.csrf("/admin/users")}, "disabled": {"1"}})
+	if res.status != 200 || !strings.Contains(res.body, "已停用账号 zhang.wei") || !strings.Contains(res.body, fmt.Sprintf(`id="form-enable-%d"`, zhang.ID)) {
+		t.Fatalf("disable: %d", res.status)
+	}
+	if r := apiLogin(h, "zhang.wei", newPW); r.status != http.StatusUnauthorized {
+		t.Errorf("a disabled account logs in: %d", r.status)
+	}
+	if r := h.do("GET", "/api/v1/me", zhangToken, nil); r.status != http.StatusUnauthorized {
+		t.Errorf("a disabled account's session: %d", r.status)
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM sessions WHERE user_id = ?`, zhang.ID); n != 0 {
+		t.Errorf("%d sessions left after disabling", n)
+	}
+	res = admin.post(fmt.Sprintf("/admin/users/%d/disabled", zhang.ID), url.Values{"csrf": {admin.csrf("/admin/users")}, "disabled": {"0"}})
+	if res.status != 200 || !strings.Contains(res.body, "已重新启用账号 zhang.wei") {
+		t.Fatalf("enable: %d", res.status)
+	}
+	if r := apiLogin(h, "zhang.wei", newPW); r.status != 200 {
+		t.Errorf("an enabled account: %d", r.status)
+	}
+	// An administrator cannot disable their own account; nothing changes.
+	adminID := int64(h.sqlCount(`SELECT id FROM users WHERE username = 'admin'`))
+	if strings.Contains(admin.get("/admin/users").body, fmt.Sprintf(`id="form-disable-%d"`, adminID)) {
+		t.Errorf("the page offers to disable the administrator's own account")
+	}
+	res = admin.post(fmt.Sprintf("/admin/users/%d/disabled", adminID), url.Values{"csrf": {admin.csrf("/admin/users")}, "disabled": {"1"}})
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "不能停用自己") || h.sqlCount(`SELECT disabled FROM users WHERE id = ?`, adminID) != 0 {
+		t.Errorf("self-disable: %d", res.status)
+	}
+	if res := admin.post("/admin/users/99999/disabled", url.Values{"csrf": {admin.csrf("/admin/users")}, "disabled": {"1"}}); res.status != http.StatusNotFound {
+		t.Errorf("disable an unknown account: %d", res.status)
 	}
 
 	// Other roles: 403 on the page and on both forms, nothing written.
@@ -298,6 +326,12 @@ func TestWebUsers(t *testing.T) {
 		if res := w.post(fmt.Sprintf("/admin/users/%d/password", zhang.ID), url.Values{"csrf": {csrf}}); res.status != http.StatusForbidden || newPasswordRe.MatchString(res.body) {
 			t.Errorf("%s: reset %d", user, res.status)
 		}
+		if res := w.post(fmt.Sprintf("/admin/users/%d/disabled", zhang.ID), url.Values{"csrf": {csrf}, "disabled": {"1"}}); res.status != http.StatusForbidden {
+			t.Errorf("%s: disable %d", user, res.status)
+		}
+	}
+	if h.sqlCount(`SELECT disabled FROM users WHERE id = ?`, zhang.ID) != 0 {
+		t.Errorf("another role disabled the account")
 	}
 	if n := count(); n != before {
 		t.Errorf("other roles added %d users", n-before)

@@ -1,12 +1,10 @@
 package service
 
-// What the accounts page (/admin/users) needs: adding an account and
-// resetting a password in an administrator's name. The command line calls
-// the unchecked AddUser (it runs with the data dir's rights, not a user's).
-//
-// Not offered here: disabling an account (the store has no method that
-// sets users.disabled) and ending an account's sessions (the store deletes
-// sessions by token only), so a reset leaves open sessions to expire.
+// What the accounts page (/admin/users) needs: adding an account,
+// resetting a password and disabling or enabling an account, in an
+// administrator's name. The command line calls the unchecked AddUser (it
+// runs with the data dir's rights, not a user's). A reset and a disable
+// end the account's open sessions.
 
 import (
 	"context"
@@ -84,8 +82,8 @@ func (s *Service) AdminAddUser(ctx context.Context, actor model.User, in NewUser
 }
 
 // AdminResetPassword gives an account a new generated password, returned
-// once, and clears a lock from wrong passwords. Sessions already open are
-// not ended (see the top of the file).
+// once, clears a lock from wrong passwords and ends the account's open
+// sessions (whoever knew the old password is signed out).
 func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, userID int64) (string, model.User, error) {
 	if actor.Role != model.RoleAdmin {
 		return "", model.User{}, ErrForbidden
@@ -115,5 +113,39 @@ func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, user
 	if err := s.store.RecordLogin(ctx, u.ID, true, time.Time{}); err != nil {
 		return "", u, err
 	}
+	if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return "", u, err
+	}
 	return pw, u, nil
+}
+
+// AdminSetDisabled disables or enables an account. Disabling ends its
+// sessions at once (a disabled account's token would be refused anyway,
+// but a session row should not outlive the decision). An administrator
+// cannot disable their own account: the last one would lock everyone out.
+func (s *Service) AdminSetDisabled(ctx context.Context, actor model.User, userID int64, disabled bool) (model.User, error) {
+	if actor.Role != model.RoleAdmin {
+		return model.User{}, ErrForbidden
+	}
+	if disabled && userID == actor.ID {
+		return model.User{}, Invalid("disabled", "field.self_disable")
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.User{}, ErrNotFound
+	}
+	if err != nil {
+		return model.User{}, err
+	}
+	u.PasswordHash = ""
+	if err := s.store.SetUserDisabled(ctx, u.ID, disabled); err != nil {
+		return u, err
+	}
+	u.Disabled = disabled
+	if disabled {
+		if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
 }

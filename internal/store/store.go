@@ -56,6 +56,8 @@ type Store interface {
 	UserByUsername(ctx context.Context, username string) (model.User, error)
 	ListUsers(ctx context.Context) ([]model.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
+	// SetUserDisabled disables or enables an account; ErrNotFound if none.
+	SetUserDisabled(ctx context.Context, userID int64, disabled bool) error
 	// RecordLogin counts a failed login (setting the lock) or clears the count.
 	RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error
 	// SetTOTP stores a second-factor secret; UseTOTPStep spends a code's
@@ -66,6 +68,8 @@ type Store interface {
 	CreateSession(ctx context.Context, s model.Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (model.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+	// DeleteUserSessions ends every session of an account and says how many.
+	DeleteUserSessions(ctx context.Context, userID int64) (int64, error)
 
 	// CreateCase inserts c with its first event. c.ID and ev.ID are set.
 	// When idemKey is not empty and a case with that key exists, it returns

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,6 +26,7 @@ type userRow struct {
 	ID                        int64
 	Username, Name, Role, Org string
 	Disabled                  bool
+	Self                      bool // the administrator looking at the page: no disable button
 }
 
 // userForm is the add form, blank or as submitted with its errors. The
@@ -61,6 +63,7 @@ type usersView struct {
 	New    *newPassword
 	Roles  []roleOption
 	Groups []orgGroup
+	Done   string // what a disable or enable did
 }
 
 // adminUsers lists the accounts by role, with the add form.
@@ -94,6 +97,34 @@ func (w *Web) adminUserAdd(rw http.ResponseWriter, r *http.Request, q *req) {
 	rec.Detail = "user add id=" + strconv.FormatInt(u.ID, 10) + " username=" + u.Username + " role=" + string(u.Role) + " org=" + strconv.FormatInt(u.OrgID, 10)
 	w.usersPage(rw, r, q, http.StatusOK, usersView{New: &newPassword{Username: u.Username, Name: u.DisplayName,
 		Role: w.i18n.T(q.lang, "role."+string(u.Role)), Password: pw, Generated: password == "", TOTP: needsTOTP(u.Role)}})
+}
+
+// adminUserDisabled disables (disabled=1) or enables (disabled=0) an
+// account; disabling ends its sessions. The answer is the list with what
+// was done.
+func (w *Web) adminUserDisabled(rw http.ResponseWriter, r *http.Request, q *req) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		w.fail(rw, r, q, service.ErrNotFound)
+		return
+	}
+	disabled := r.PostFormValue("disabled") == "1"
+	audit.FromContext(r.Context()).Detail = fmt.Sprintf("user disabled=%t id=%d", disabled, id)
+	u, err := w.svc.AdminSetDisabled(r.Context(), q.user, id, disabled)
+	if err != nil {
+		var ve *service.ValidationError
+		if errors.As(err, &ve) {
+			w.messagePage(rw, r, q, http.StatusUnprocessableEntity, "web.admin.users", "field.self_disable")
+			return
+		}
+		w.fail(rw, r, q, err)
+		return
+	}
+	key := "web.users.enabled_done"
+	if disabled {
+		key = "web.users.disabled_done"
+	}
+	w.usersPage(rw, r, q, http.StatusOK, usersView{Done: w.i18n.T(q.lang, key, u.Username)})
 }
 
 // adminUserPassword gives an account a new generated password, shown once.
@@ -159,7 +190,7 @@ func (w *Web) usersPage(rw http.ResponseWriter, r *http.Request, q *req, status 
 	ref := w.svc.Ref()
 	for _, u := range users {
 		v.Rows = append(v.Rows, userRow{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: w.i18n.T(q.lang, "role."+string(u.Role)),
-			Org: ref.OrgName(u.OrgID), Disabled: u.Disabled})
+			Org: ref.OrgName(u.OrgID), Disabled: u.Disabled, Self: u.ID == q.user.ID})
 	}
 	v.Groups = w.orgGroups(q.lang, ref)
 	p := w.newPage(q, "web.admin.users", "admin")

@@ -147,6 +147,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+usersPath, w.admin(w.adminUsers))
 	mux.HandleFunc("POST "+usersPath, w.admin(w.adminUserAdd))
 	mux.HandleFunc("POST "+usersPath+"/{id}/password", w.admin(w.adminUserPassword))
+	mux.HandleFunc("POST "+usersPath+"/{id}/disabled", w.admin(w.adminUserDisabled))
 	mux.HandleFunc("GET /admin/grids", w.admin(w.adminGrids))
 	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
 	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))

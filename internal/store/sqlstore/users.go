@@ -88,6 +88,27 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 	return nil
 }
 
+// SetUserDisabled disables or enables an account.
+func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE users SET disabled = ? WHERE id = ?`), boolInt(disabled), userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteUserSessions ends every session of an account.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, error) {
+	res, err := db.w.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE user_id = ?`), userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // CreateSession stores a login session.
 func (db *DB) CreateSession(ctx context.Context, s model.Session) error {
 	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),

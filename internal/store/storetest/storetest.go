@@ -183,6 +183,37 @@ func testSessions(t *testing.T, st store.Store) {
 	if _, err := st.SessionByHash(ctx(), "abc", now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted session: %v", err)
 	}
+	// Ending every session of one account leaves the others'.
+	other := model.User{Username: "v", Role: model.RoleUnit, OrgID: 5, PasswordHash: "h"}
+	st.CreateUser(ctx(), &other)
+	for i, owner := range []int64{u.ID, u.ID, other.ID} {
+		st.CreateSession(ctx(), model.Session{TokenHash: fmt.Sprint("t", i), UserID: owner, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	}
+	if n, err := st.DeleteUserSessions(ctx(), u.ID); err != nil || n != 2 {
+		t.Fatalf("DeleteUserSessions = %d, %v; want 2", n, err)
+	}
+	if _, err := st.SessionByHash(ctx(), "t0", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a session of the account survived: %v", err)
+	}
+	if _, err := st.SessionByHash(ctx(), "t2", now); err != nil {
+		t.Fatalf("another account's session ended: %v", err)
+	}
+	// Disabling and enabling an account.
+	if err := st.SetUserDisabled(ctx(), other.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.UserByID(ctx(), other.ID); !got.Disabled {
+		t.Fatal("account not disabled")
+	}
+	if err := st.SetUserDisabled(ctx(), other.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.UserByID(ctx(), other.ID); got.Disabled {
+		t.Fatal("account not enabled again")
+	}
+	if err := st.SetUserDisabled(ctx(), 424242, true); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("disabling a missing account: %v", err)
+	}
 }
 
 func testCreateAndRead(t *testing.T, st store.Store) {
