@@ -181,7 +181,7 @@ func TestWebPagesPolicy(t *testing.T) {
 		}
 	}
 	visit(pub, "public", "/", "/report", "/track", "/track?code="+receipt, "/track?code=NOSUCHCODE00", "/map", "/login",
-		"/report/receipt/"+receipt, "/no/such/page", "/work/inbox", "/work/review", "/admin/", "/admin/sources")
+		"/report/receipt/"+receipt, "/no/such/page", "/work/inbox", "/work/review", "/admin/", "/admin/sources", "/admin/calendar")
 	// A form coming back with its errors is HTML too.
 	checkHTML(t, "report with errors", pub.postMultipart("/report", url.Values{"csrf": {pub.csrf("/report")}}, nil))
 
@@ -189,7 +189,7 @@ func TestWebPagesPolicy(t *testing.T) {
 		w := newWebClient(t, h.srv.URL, nil)
 		w.login(user)
 		paths := []string{"/work/inbox", "/work/cases/" + strconv.FormatInt(c.ID, 10), "/work/cases/1", "/work/grid",
-			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/review", "/work/review?status=all", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources"}
+			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/review", "/work/review?status=all", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources", "/admin/calendar"}
 		for _, tab := range []string{"reported", "registered", "dispatched", "handling", "awaiting_verification", "late"} {
 			paths = append(paths, "/work/inbox?tab="+tab)
 		}

@@ -152,6 +152,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
 	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))
 	mux.HandleFunc("POST "+sourcesPath+"/{id}/revoke", w.admin(w.adminSourceRevoke))
+	mux.HandleFunc("GET "+calendarPath, w.admin(w.adminCalendar))
+	mux.HandleFunc("POST "+calendarPath, w.admin(w.adminCalendarLoad))
 
 	mux.Handle("GET /static/", w.staticHandler())
 	// Every other path outside the API gets an HTML 404 page.
