@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"strings"
 	"sync"
@@ -346,7 +344,7 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	for k := range kept {
 		w := 0
 		if len(jobs) > 1 {
-			w = int(foldShard(&kept[k]) % uint32(len(jobs)))
+			w = int(kept[k].FoldKey() % uint32(len(jobs)))
 			if id := kept[k].EventID; id != "" {
 				if first, ok := byID[id]; ok {
 					w = first
@@ -392,17 +390,6 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 		in.collect(src, results, j)
 	}
 	return src, results, nil
-}
-
-// foldShard spreads fold keys over the writers.
-func foldShard(mi *store.MachineEventInput) uint32 {
-	h := fnv.New32a()
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(mi.SourceID))
-	binary.LittleEndian.PutUint64(b[8:], uint64(mi.CategoryID))
-	h.Write(b[:])
-	h.Write([]byte(mi.DeviceID))
-	return h.Sum32()
 }
 
 // collect copies a written job's outcomes into the request's results.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/fnv"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -130,6 +132,20 @@ type MachineEventInput struct {
 	Note func(rec MachineEvent) model.Event
 	// Now is when the event was received.
 	Now time.Time
+}
+
+// FoldKey hashes what decides which events may fold into one another
+// (source, device, category): the intake spreads events over its writers
+// by it and, on PostgreSQL, takes a lock per key. Two keys sharing a hash
+// only wait for each other.
+func (in *MachineEventInput) FoldKey() uint32 {
+	h := fnv.New32a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(in.SourceID))
+	binary.LittleEndian.PutUint64(b[8:], uint64(in.CategoryID))
+	h.Write(b[:])
+	h.Write([]byte(in.DeviceID))
+	return h.Sum32()
 }
 
 // MachineEventResult is what became of one event.

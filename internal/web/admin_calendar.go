@@ -73,7 +73,6 @@ func (w *Web) adminCalendar(rw http.ResponseWriter, r *http.Request, q *req) {
 // nothing; the page says why, in the page's language.
 func (w *Web) adminCalendarLoad(rw http.ResponseWriter, r *http.Request, q *req) {
 	rec := audit.FromContext(r.Context())
-	rec.UserID, rec.Username, rec.Role = q.user.ID, q.user.Username, string(q.user.Role)
 	rec.Detail = "calendar year load"
 	data, name, err := readYearFile(r)
 	if err != nil {

@@ -96,7 +96,6 @@ func (w *Web) adminSourceAdd(rw http.ResponseWriter, r *http.Request, q *req) {
 	// The audit entry (written by the middleware) names the administrator
 	// and the source, never the key.
 	rec := audit.FromContext(r.Context())
-	rec.UserID, rec.Username, rec.Role = q.user.ID, q.user.Username, string(q.user.Role)
 	rec.Detail = "event source add code=" + strings.TrimSpace(f.Code)
 	in, lines := w.parseSourceForm(q.lang, &f)
 	if len(f.Errors) > 0 {
@@ -129,7 +128,6 @@ func (w *Web) adminSourceRevoke(rw http.ResponseWriter, r *http.Request, q *req)
 		return
 	}
 	rec := audit.FromContext(r.Context())
-	rec.UserID, rec.Username, rec.Role = q.user.ID, q.user.Username, string(q.user.Role)
 	rec.Detail = "event source revoke id=" + strconv.FormatInt(id, 10)
 	src, err := w.svc.AdminRevokeEventSource(r.Context(), q.user, id)
 	if err != nil {

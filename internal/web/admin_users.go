@@ -79,7 +79,6 @@ func (w *Web) adminUserAdd(rw http.ResponseWriter, r *http.Request, q *req) {
 	// The audit entry (written by the middleware) names the administrator
 	// and the account, never the password.
 	rec := audit.FromContext(r.Context())
-	rec.UserID, rec.Username, rec.Role = q.user.ID, q.user.Username, string(q.user.Role)
 	rec.Detail = "user add username=" + strings.TrimSpace(f.Username) + " role=" + f.Role + " org=" + f.Org
 	org, _ := strconv.ParseInt(f.Org, 10, 64) // not a number: 0, which the service refuses as unknown
 	pw, u, err := w.svc.AdminAddUser(r.Context(), q.user, service.NewUser{Username: f.Username, DisplayName: f.Name,
@@ -135,7 +134,6 @@ func (w *Web) adminUserPassword(rw http.ResponseWriter, r *http.Request, q *req)
 		return
 	}
 	rec := audit.FromContext(r.Context())
-	rec.UserID, rec.Username, rec.Role = q.user.ID, q.user.Username, string(q.user.Role)
 	rec.Detail = "user password reset id=" + strconv.FormatInt(id, 10)
 	pw, u, err := w.svc.AdminResetPassword(r.Context(), q.user, id)
 	if err != nil {

@@ -110,40 +110,16 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, ev *model.Event, pers
 
 // CreateCase inserts the case and its first event in one transaction.
 func (db *DB) CreateCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string) error {
-	if db.dialect == "postgres" {
-		return db.createCasePG(ctx, c, ev, idemKey, nil, false)
-	}
-	return db.createCase(ctx, c, ev, idemKey, nil)
+	return db.createCase(ctx, c, ev, idemKey, nil, false)
 }
 
-// createCase is CreateCase; also, when set, writes more in the same
-// transaction (the case's timers).
-func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, also func(*sql.Tx) error) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if idemKey != "" {
-			id, err := db.caseIDByKey(ctx, tx, idemKey)
-			if err == nil {
-				c.ID = id
-				return store.ErrConflict
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		if err := db.insertCase(ctx, tx, c, idemKey); err != nil {
-			return err
-		}
-		ev.CaseID, ev.Seq = c.ID, c.Version
-		if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
-			return err
-		}
-		if also != nil {
-			if err := also(tx); err != nil {
-				return err
-			}
-		}
-		return db.enqueue(ctx, tx, ev)
-	})
+// createCase is CreateCase and CreateCaseTimed: a new case in a
+// transaction of its own (on PostgreSQL a single statement is one).
+func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
+	if db.dialect == "postgres" {
+		return db.createCasePG(ctx, c, ev, idemKey, timers, timed)
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.newCase(ctx, tx, c, ev, idemKey, timers, timed) })
 	// Two nodes racing on one key: the loser's insert hits the unique
 	// index; answer as if it had found the winner's case.
 	if err != nil && idemKey != "" && isUnique(err) {
@@ -153,6 +129,45 @@ func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, id
 		}
 	}
 	return err
+}
+
+// newCase writes a new case in tx: the case, its first event, its timers
+// and its outbox row, or store.ErrConflict with the first case's id when
+// idemKey was used before. A new case has no timer yet and none fired, so
+// its timers are plain inserts and, when timed, its alert is what a
+// recompute gives: none (recomputed only if the caller set one).
+func (db *DB) newCase(ctx context.Context, tx *sql.Tx, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
+	if db.dialect == "postgres" {
+		return db.createCasePGOn(ctx, tx, c, ev, idemKey, timers, timed)
+	}
+	if idemKey != "" {
+		id, err := db.caseIDByKey(ctx, tx, idemKey)
+		if err == nil {
+			c.ID = id
+			return store.ErrConflict
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if err := db.insertCase(ctx, tx, c, idemKey); err != nil {
+		return err
+	}
+	ev.CaseID, ev.Seq = c.ID, c.Version
+	if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
+		return err
+	}
+	if len(timers) > 0 {
+		if err := db.syncTimers(ctx, tx, c.ID, timers, c.UpdatedAt); err != nil {
+			return err
+		}
+	}
+	if timed && c.Alert != model.AlertNone {
+		if err := db.recomputeAlert(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return db.enqueue(ctx, tx, ev)
 }
 
 func (db *DB) caseIDByKey(ctx context.Context, q interface {

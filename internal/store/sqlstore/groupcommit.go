@@ -410,45 +410,9 @@ func (g *GroupCommit) CreateCaseTimed(ctx context.Context, c *model.Case, ev *mo
 }
 
 // createCase is the store's CreateCaseTimed as one operation of a batch:
-// the same rows (case, first event, timers, outbox), written with the same
-// helpers. A new case has no fired timer, so its alert is the one it was
-// created with; the SELECTs CreateCaseTimed runs to find that out are
-// skipped unless the caller set an alert.
+// the same rows, written by the same code.
 func (b *gcBatch) createCase(c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec) error {
-	db, tx, ctx := b.db, b.tx, b.ctx
-	if db.dialect == "postgres" {
-		// One statement; its alert is what the recompute below gives a
-		// new case: none.
-		return db.createCasePGOn(ctx, tx, c, ev, idemKey, timers, len(timers) > 0 || c.Alert != model.AlertNone)
-	}
-	if idemKey != "" {
-		id, err := db.caseIDByKey(ctx, tx, idemKey)
-		if err == nil {
-			c.ID = id
-			return store.ErrConflict
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	if err := db.insertCase(ctx, tx, c, idemKey); err != nil {
-		return err
-	}
-	ev.CaseID, ev.Seq = c.ID, c.Version
-	if err := db.insertEvent(ctx, tx, ev, db.personalOf(c)); err != nil {
-		return err
-	}
-	if len(timers) > 0 {
-		if err := db.syncTimers(ctx, tx, c.ID, timers, c.UpdatedAt); err != nil {
-			return err
-		}
-	}
-	if c.Alert != model.AlertNone {
-		if err := db.recomputeAlert(ctx, tx, c); err != nil {
-			return err
-		}
-	}
-	return db.enqueue(ctx, tx, ev)
+	return b.db.newCase(b.ctx, b.tx, c, ev, idemKey, timers, true)
 }
 
 // AppendAudit seals e onto the chain inside the next group transaction.

@@ -3,10 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -182,24 +180,12 @@ func ingestItem(in []store.MachineEventInput) (*gcItem, []store.MachineEventResu
 			out[i] = store.MachineEventResult{}
 			return b.ingest(&in[i], &out[i])
 		}
-		locks = append(locks, foldLockKey(&in[i]))
+		locks = append(locks, int32(in[i].FoldKey()))
 	}
 	it := newItem(ops...)
 	it.machine = true
 	it.locks = locks
 	return it, out
-}
-
-// foldLockKey names the events that may fold into one another. A hash
-// collision only makes two unrelated events wait for each other.
-func foldLockKey(in *store.MachineEventInput) int32 {
-	h := fnv.New32a()
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(in.SourceID))
-	binary.LittleEndian.PutUint64(b[8:], uint64(in.CategoryID))
-	h.Write(b[:])
-	h.Write([]byte(in.DeviceID))
-	return int32(h.Sum32())
 }
 
 // intakeLockClass is the first key of the intake's advisory locks: the

@@ -59,15 +59,7 @@ func decodeCaseJSON(c *model.Case, fields, flow string) error {
 // CreateCaseTimed inserts the case, its first event and its timers in one
 // transaction.
 func (db *DB) CreateCaseTimed(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec) error {
-	if db.dialect == "postgres" {
-		return db.createCasePG(ctx, c, ev, idemKey, timers, true)
-	}
-	return db.createCase(ctx, c, ev, idemKey, func(tx *sql.Tx) error {
-		if err := db.syncTimers(ctx, tx, c.ID, timers, c.UpdatedAt); err != nil {
-			return err
-		}
-		return db.recomputeAlert(ctx, tx, c)
-	})
+	return db.createCase(ctx, c, ev, idemKey, timers, true)
 }
 
 // UpdateCaseTimed updates the case, appends the event and syncs its timers
