@@ -1,6 +1,6 @@
 // Command yiwang is the whole product in one binary:
 //
-//	yiwang serve [--demo] [--addr 127.0.0.1:8080] [--data DIR]
+//	yiwang serve [--demo] [--addr 127.0.0.1:8080] [--data DIR] [--metrics-addr 127.0.0.1:9464]
 //	yiwang demo --data DIR          load the demo district into a data dir
 //	yiwang migrate --data DIR       bring the database schema up to date
 //	yiwang user add --data DIR --username U --role R --org ID [--password P]
@@ -45,7 +45,7 @@ func main() {
 const usage = `yiwang 一网统管 — case handling for county governments
 
 usage:
-  yiwang serve [--demo] [--addr ADDR] [--data DIR] [--db postgres://…]
+  yiwang serve [--demo] [--addr ADDR] [--data DIR] [--db postgres://…] [--metrics-addr ADDR]
                                                      start the server (--demo loads the demo district into an empty store)
   yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir
   yiwang migrate --data DIR                          bring the database schema up to date
@@ -172,6 +172,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
+	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -197,8 +198,22 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("yiwang listening", "addr", "http://"+ln.Addr().String(), "data", *data, "demo", *demoMode, "version", buildVersion())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *metricsAddr != "" {
+		// A listener of its own: the figures are for the operators'
+		// monitoring, not for the public address.
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
+		go func() { errc <- msrv.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/events"
 	"github.com/yiwang-gov/yiwang/internal/httpapi"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
+	"github.com/yiwang-gov/yiwang/internal/metrics"
 	"github.com/yiwang-gov/yiwang/internal/open311"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -90,7 +91,10 @@ type App struct {
 	Intake *service.Intake
 	// APIRoutes are the JSON API's patterns (the scope matrix test walks them).
 	APIRoutes []string
-	sql       *sqlstore.DB
+	// Metrics are the server's counters; `serve --metrics-addr` serves
+	// them on a listener of their own.
+	Metrics *metrics.Metrics
+	sql     *sqlstore.DB
 	// Publisher drains the event outbox; nil when no sink is configured.
 	Publisher *events.Publisher
 
@@ -146,18 +150,36 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	st.SetPII(ring)
+	m := metrics.New()
 	var base store.Store = st
 	var gc *sqlstore.GroupCommit
 	if groupCommit(cfg) {
-		gc = sqlstore.NewGroupCommit(st, cfg.Batching)
+		opt := cfg.Batching
+		observe := m.Histogram("groupcommit_batch_seconds", "Time the batching writer took per transaction, from its first statement to its commit.",
+			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5})
+		size := m.Histogram("groupcommit_batch_ops", "Operations per transaction of the batching writer.",
+			[]float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})
+		opt.Observe = func(ops int, took time.Duration) {
+			observe(took.Seconds())
+			size(float64(ops))
+		}
+		gc = sqlstore.NewGroupCommit(st, opt)
 		base = gc
+		registerGroupCommit(m, gc)
 	}
-	a, err := build(ctx, cfg, base)
+	a, err := build(ctx, cfg, base, m)
 	if err != nil {
 		base.Close()
 		return nil, err
 	}
 	a.sql = st
+	r, w := st.Pools()
+	if r == w {
+		m.DBPool("db", r)
+	} else {
+		m.DBPool("read", r)
+		m.DBPool("write", w)
+	}
 	// Reference data changed elsewhere (a command-line import, another
 	// node) reaches this node: at once through LISTEN on PostgreSQL, and by
 	// polling the generation as a backstop.
@@ -215,7 +237,7 @@ func groupCommit(cfg Config) bool {
 	return cfg.DatabaseURL == ""
 }
 
-func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
+func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) (*App, error) {
 	wf, err := workflow.Default()
 	if err != nil {
 		return nil, err
@@ -278,8 +300,9 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		iopt.Workers = 4
 	}
 	intake := service.NewIntake(svc, iopt)
+	registerIntake(m, intake)
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake})
+	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake, Observe: m.Observe})
 	api.Register(mux)
 	o311 := open311.New(open311.Deps{Service: svc, I18n: cat, Log: cfg.Log, Now: cfg.Now})
 	o311.Register(mux)
@@ -289,7 +312,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}
 	web.New(web.Deps{Service: svc, Intake: intake, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
-	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes()}, nil
+	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes(), Metrics: m}, nil
 }
 
 // startEvents connects the configured event sinks and starts the

@@ -32,6 +32,9 @@ type Deps struct {
 	PublicPerMinute int
 	// Intake takes machine events (POST /api/v1/events); nil: 503.
 	Intake *service.Intake
+	// Observe, if set, is told of every answered request: the route
+	// pattern that matched ("" for none), the status and the time taken.
+	Observe func(route string, status int, took time.Duration)
 }
 
 // API is the /api/v1 handler set.
@@ -42,6 +45,7 @@ type API struct {
 	routes  []string // patterns registered, in order (see Routes)
 	limiter *ipLimiter
 	intake  *service.Intake
+	observe func(route string, status int, took time.Duration)
 }
 
 // New returns the API.
@@ -50,7 +54,7 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake}
+	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake, observe: d.Observe}
 	switch {
 	case d.PublicPerMinute == 0:
 		a.limiter = newIPLimiter(120, 60)
@@ -138,6 +142,17 @@ func (a *API) Middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		ctx, rec := audit.WithRecorder(r.Context())
 		r = r.WithContext(ctx)
+		if a.observe != nil {
+			// Registered first, so it runs last: after the audit entry and
+			// for requests the rate limit refused as well.
+			defer func() {
+				route := r.Pattern
+				if route == "" && sw.status == http.StatusTooManyRequests {
+					route = "rate-limited" // refused before routing
+				}
+				a.observe(route, sw.status, time.Since(start))
+			}()
+		}
 		if !a.rateLimit(sw, r) {
 			return
 		}

@@ -33,12 +33,17 @@ cleanup() {
 trap cleanup EXIT
 (cd "$ROOT" && go build -o "$WORK/yiwang" ./cmd/yiwang)
 Y="$WORK/yiwang"
-PORT=$((20000 + RANDOM % 20000))
-while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((20000 + RANDOM % 20000)); done # taken: another
+free_port() {
+	local p=$((20000 + RANDOM % 20000))
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((20000 + RANDOM % 20000)); done # taken: another
+	echo "$p"
+}
+PORT=$(free_port)
+MPORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 
 start() {
-	"$Y" serve --demo --data "$WORK/data" ${DB:+--db "$DB"} --addr "127.0.0.1:$PORT" --public-rate -1 --log-level error 2>"$WORK/serve.log" &
+	"$Y" serve --demo --data "$WORK/data" ${DB:+--db "$DB"} --addr "127.0.0.1:$PORT" --metrics-addr "127.0.0.1:$MPORT" --public-rate -1 --log-level error 2>"$WORK/serve.log" &
 	PID=$!
 	for _ in $(seq 1 200); do
 		if curl -sf "$URL/healthz" >/dev/null 2>&1; then return 0; fi
@@ -48,6 +53,12 @@ start() {
 	exit 1
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
+# The server's own counters since it started: the batching writer (how
+# busy, its longest transaction, transactions over 250 ms) and the intake.
+server_metrics() {
+	echo "server metrics since start:"
+	curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -E '^yiwang_(groupcommit_(batches|ops|busy_seconds)_total|groupcommit_batch_max_seconds|groupcommit_batch_seconds_bucket\{le="(0.25|1|\+Inf)"\}|intake_[a-z]+_total) ' | sed 's/^yiwang_/  /'
+}
 
 start
 KEY=$("$Y" eventsource add --data "$WORK/data" --code loadtest --name 压测视频平台 | sed -n 's/^key: //p')
@@ -71,6 +82,8 @@ echo "== a person's creates (50/s) during an event flood of $EVENT_RATE events/s
 echo
 echo "== a person's creates (50/s) during a flood of single-event requests at $((EVENT_RATE / 2))/s"
 "$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 2)),cases=50" --duration "${SECS}s" --event-key "$KEY" --workers 128
+echo
+server_metrics
 stop
 echo
 echo "== database after the runs"
@@ -90,5 +103,7 @@ if [ -n "${YIWANG_BENCH_PG:-}" ]; then
 	echo
 	echo "== PostgreSQL: machine events, batches of 50 from 12,000 cameras, offered $EVENT_RATE events/s"
 	"$Y" loadtest --target "$URL" --rates "events=$((EVENT_RATE / 50))" --event-batch 50 --duration "${SECS}s" --event-key "$KEY" --workers 64
+	echo
+	server_metrics
 	stop
 fi

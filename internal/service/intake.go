@@ -70,6 +70,8 @@ type Intake struct {
 	terminal []model.State
 
 	written, batches atomic.Int64
+	// What became of the events handed in (see IntakeStats).
+	created, folded, review, suppressed, duplicates, failed, rejected atomic.Int64
 }
 
 type intakeJob struct {
@@ -123,11 +125,21 @@ func (in *Intake) Options() IntakeOptions { return in.opt }
 // IntakeStats are the intake's counters.
 type IntakeStats struct {
 	Pending, Written, Batches int64
+	// Outcomes of the events written since start: new cases, repeats
+	// folded into an open case, events put in the review queue, repeats of
+	// dismissed events, retries of an event id already answered, and
+	// events a writer could not record (a failed transaction, or an event
+	// the store refused); events refused by validation are not counted.
+	Created, Folded, Review, Suppressed, Duplicates, Failed int64
+	// Rejected are events refused with ErrSaturated (429).
+	Rejected int64
 }
 
 // Stats returns the queue depth and what the writers wrote.
 func (in *Intake) Stats() IntakeStats {
-	return IntakeStats{Pending: in.pending.Load(), Written: in.written.Load(), Batches: in.batches.Load()}
+	return IntakeStats{Pending: in.pending.Load(), Written: in.written.Load(), Batches: in.batches.Load(),
+		Created: in.created.Load(), Folded: in.folded.Load(), Review: in.review.Load(), Suppressed: in.suppressed.Load(),
+		Duplicates: in.duplicates.Load(), Failed: in.failed.Load(), Rejected: in.rejected.Load()}
 }
 
 // RetryAfter is what a saturated caller is told to wait.
@@ -309,6 +321,7 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	n := int64(len(inputs))
 	if in.pending.Add(n) > int64(in.opt.Queue) {
 		in.pending.Add(-n)
+		in.rejected.Add(n)
 		return src, nil, ErrSaturated
 	}
 	// Snapshots are stored before the events (content-addressed: a
@@ -382,6 +395,7 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 			// The transaction failed: none of this job's events is written
 			// (other writers' may be); each says so.
 			in.s.log.Error("machine events not recorded", "source", src.Code, "events", len(j.in), "err", j.err)
+			in.failed.Add(int64(len(j.idx)))
 			for _, i := range j.idx {
 				results[i].Err = j.err
 			}
@@ -398,11 +412,24 @@ func (in *Intake) collect(src store.EventSource, results []EventResult, j *intak
 		res := &results[j.idx[k]]
 		if r.Err != nil {
 			res.Err = r.Err
+			in.failed.Add(1)
 			var ve *ValidationError
 			if !errors.As(r.Err, &ve) {
 				in.s.log.Error("machine event not recorded", "source", src.Code, "err", r.Err)
 			}
 			continue
+		}
+		switch {
+		case r.Duplicate:
+			in.duplicates.Add(1)
+		case r.Outcome == store.OutcomeCreated:
+			in.created.Add(1)
+		case r.Outcome == store.OutcomeFolded:
+			in.folded.Add(1)
+		case r.Outcome == store.OutcomeReview:
+			in.review.Add(1)
+		case r.Outcome == store.OutcomeSuppressed:
+			in.suppressed.Add(1)
 		}
 		res.Outcome, res.MachineEventID, res.Count, res.Status = r.Outcome, r.Record.ID, r.Record.Count, r.Record.Status
 		res.CaseID, res.Duplicate = r.Record.CaseID, r.Duplicate

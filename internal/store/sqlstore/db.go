@@ -45,6 +45,10 @@ func (db *DB) SetPII(r *pii.Ring) { db.pii = r }
 
 var _ store.Store = (*DB)(nil)
 
+// Pools returns the read and the write connection pools (one and the same
+// on PostgreSQL), for their statistics.
+func (db *DB) Pools() (read, write *sql.DB) { return db.r, db.w }
+
 // SQLiteOptions tunes the embedded database.
 type SQLiteOptions struct {
 	// Synchronous is SQLite's synchronous pragma. FULL (the default) makes

@@ -28,6 +28,10 @@ type GroupCommitOptions struct {
 	// Queue is how many people's items may wait for the writer before
 	// callers block (default 4096).
 	Queue int
+	// Observe, if set, is told of every transaction the writer committed
+	// or rolled back: how many operations it held and how long it took.
+	// It runs on the writer's goroutine and must be quick.
+	Observe func(ops int, took time.Duration)
 }
 
 // GroupCommit is a store.Store whose case creations, audit appends and
@@ -90,13 +94,17 @@ type GroupCommitStats struct {
 	// Busy is the time spent writing and committing batches; MaxBatch
 	// the longest batch.
 	Busy, MaxBatch time.Duration
+	// QueuedPeople and QueuedMachine are the items waiting for the writer
+	// in each lane now.
+	QueuedPeople, QueuedMachine int
 }
 
 // Stats returns how many transactions the writer committed, how many
 // operations they held, and the largest.
 func (g *GroupCommit) Stats() GroupCommitStats {
 	return GroupCommitStats{Batches: g.batches.Load(), Ops: g.ops.Load(), MaxOps: g.maxOps.Load(),
-		Busy: time.Duration(g.busy.Load()), MaxBatch: time.Duration(g.maxBusy.Load())}
+		Busy: time.Duration(g.busy.Load()), MaxBatch: time.Duration(g.maxBusy.Load()),
+		QueuedPeople: len(g.people), QueuedMachine: len(g.machine)}
 }
 
 // Close writes what was handed in, stops the writer and closes the store.
@@ -252,6 +260,9 @@ func (g *GroupCommit) run(batch []*gcItem) {
 	g.busy.Add(took)
 	storeMax(&g.maxOps, int64(n))
 	storeMax(&g.maxBusy, took)
+	if g.opt.Observe != nil {
+		g.opt.Observe(n, time.Duration(took))
+	}
 }
 
 func storeMax(m *atomic.Int64, v int64) {
