@@ -181,7 +181,8 @@ func TestWebPagesPolicy(t *testing.T) {
 		}
 	}
 	visit(pub, "public", "/", "/report", "/track", "/track?code="+receipt, "/track?code=NOSUCHCODE00", "/map", "/login",
-		"/report/receipt/"+receipt, "/no/such/page", "/work/inbox", "/work/review", "/admin/", "/admin/sources", "/admin/calendar")
+		"/report/receipt/"+receipt, "/no/such/page", "/work/inbox", "/work/new", "/work/review", "/admin/", "/admin/sources", "/admin/calendar", "/admin/apikeys")
+	visit(pub, "public", "/admin/rules")
 	// A form coming back with its errors is HTML too.
 	checkHTML(t, "report with errors", pub.postMultipart("/report", url.Values{"csrf": {pub.csrf("/report")}}, nil))
 
@@ -189,10 +190,11 @@ func TestWebPagesPolicy(t *testing.T) {
 		w := newWebClient(t, h.srv.URL, nil)
 		w.login(user)
 		paths := []string{"/work/inbox", "/work/cases/" + strconv.FormatInt(c.ID, 10), "/work/cases/1", "/work/grid",
-			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/review", "/work/review?status=all", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources", "/admin/calendar"}
+			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/new", "/work/new?type=hotline_order", "/work/review", "/work/review?status=all", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources", "/admin/calendar", "/admin/apikeys"}
 		for _, tab := range []string{"reported", "registered", "dispatched", "handling", "awaiting_verification", "late"} {
 			paths = append(paths, "/work/inbox?tab="+tab)
 		}
+		paths = append(paths, "/admin/rules", "/admin/rules?category=E0102", "/admin/rules/1")
 		visit(w, user, paths...)
 	}
 	// The JSON and the static files are not pages, but come from here too.

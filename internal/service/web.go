@@ -39,6 +39,13 @@ var ErrAlreadyRated = errors.New("already rated")
 // created c, as a timeline entry of the citizen that leaves the state as it
 // is. Every id must name a stored attachment.
 func (s *Service) AttachReportPhotos(ctx context.Context, c model.Case, ids []string) (model.Case, error) {
+	return s.AttachCreatePhotos(ctx, model.User{}, c, ids)
+}
+
+// AttachCreatePhotos records the photos sent with the form that created c
+// as a timeline entry of actor (the zero User for a citizen) that leaves
+// the state as it is: a staff member's case-entry form, a citizen's report.
+func (s *Service) AttachCreatePhotos(ctx context.Context, actor model.User, c model.Case, ids []string) (model.Case, error) {
 	if len(ids) == 0 {
 		return c, nil
 	}
@@ -53,7 +60,7 @@ func (s *Service) AttachReportPhotos(ctx context.Context, c model.Case, ids []st
 	now := s.now()
 	next := c
 	next.Version, next.UpdatedAt = c.Version+1, now
-	ev := model.Event{At: now, ActorName: actorName(model.User{}), Role: model.RoleCitizen, Action: EventCitizenPhotos,
+	ev := model.Event{At: now, ActorID: actor.ID, ActorName: actorName(actor), Role: orCitizen(actor.Role), Action: EventCitizenPhotos,
 		FromState: c.Status, ToState: c.Status, Attachments: ids}
 	if err := s.store.UpdateCase(ctx, &next, c.Version, &ev); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -63,6 +70,11 @@ func (s *Service) AttachReportPhotos(ctx context.Context, c model.Case, ids []st
 	}
 	return next, nil
 }
+
+// DefaultChannel is the channel a case created by role comes from when
+// none is given: a grid worker's patrol, the hotline for other staff, the
+// app for citizens.
+func DefaultChannel(role model.Role) model.Channel { return defaultChannel(role) }
 
 // CitizenRated reports whether the citizen rated the case since it was
 // last closed.

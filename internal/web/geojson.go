@@ -65,6 +65,9 @@ func (w *Web) gridsGeoJSON(rw http.ResponseWriter, r *http.Request) {
 		}
 		body := gridsCache.body
 		gridsCache.Unlock()
+		// The grids change without a restart (an import): the ETag, not
+		// the start time alone, says whether a browser's copy is current.
+		rw.Header().Set("ETag", ref.GridsETag())
 		http.ServeContent(rw, r, "grids.geojson", w.startedAt(), bytes.NewReader(body))
 		return
 	}

@@ -93,6 +93,7 @@ type inboxView struct {
 	ShowUnit bool
 	NextURL  string
 	FirstURL string
+	NewCase  bool // the user may file cases: the inbox links the form
 }
 
 type optGroup struct {
@@ -109,7 +110,7 @@ func (w *Web) inbox(rw http.ResponseWriter, r *http.Request, q *req) {
 	if !slices.Contains(keys, active) {
 		active = keys[0]
 	}
-	v := inboxView{Active: active, ShowUnit: q.user.Role != model.RoleUnit}
+	v := inboxView{Active: active, ShowUnit: q.user.Role != model.RoleUnit, NewCase: w.mayCreateCases(q.user.Role)}
 	v.Street, _ = strconv.ParseInt(qs.Get("street"), 10, 64)
 	if v.ShowUnit {
 		v.Unit, _ = strconv.ParseInt(qs.Get("unit"), 10, 64)

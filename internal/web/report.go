@@ -42,9 +42,9 @@ type catItem struct {
 	Selected bool
 }
 
-// categoryGroups lists the public leaf categories of city cases under
-// their parents, for the picker.
-func (w *Web) categoryGroups(lang, selected string) []catGroup {
+// categoryGroups lists the leaf categories that keep admits under their
+// parents, for the picker.
+func (w *Web) categoryGroups(lang, selected string, keep func(model.Category) bool) []catGroup {
 	ref := w.svc.Ref()
 	var groups []catGroup
 	index := map[int64]int{}
@@ -55,7 +55,7 @@ func (w *Web) categoryGroups(lang, selected string) []catGroup {
 		return c.Name
 	}
 	for _, c := range ref.CatList {
-		if !c.Public || !ref.IsLeaf(c.ID) || c.ParentID == 0 {
+		if !keep(c) || !ref.IsLeaf(c.ID) || c.ParentID == 0 {
 			continue
 		}
 		parent := ref.Categories[c.ParentID]
@@ -79,7 +79,7 @@ func newIdem() string {
 }
 
 func (w *Web) reportPage(rw http.ResponseWriter, r *http.Request, q *req, status int, f reportForm) {
-	f.Groups = w.categoryGroups(q.lang, f.Category)
+	f.Groups = w.categoryGroups(q.lang, f.Category, func(c model.Category) bool { return c.Public })
 	f.MaxPhotos, f.MaxLen = service.MaxReportPhotos, service.MaxDescription
 	if f.Coord == "" {
 		f.Coord = "wgs84"
@@ -122,25 +122,8 @@ func (w *Web) reportSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	} else if in.CategoryID <= 0 {
 		f.Errors["category"] = w.i18n.T(q.lang, "field.unknown_category")
 	}
-	for _, c := range []struct {
-		v   string
-		dst **float64
-		key string
-	}{{f.Lat, &in.Lat, "lat"}, {f.Lng, &in.Lng, "lng"}} {
-		if c.v == "" {
-			continue // the service says it is required
-		}
-		x, err := strconv.ParseFloat(c.v, 64)
-		if err != nil {
-			f.Errors["location"] = w.i18n.T(q.lang, "field.wrong_type")
-			continue
-		}
-		*c.dst = &x
-	}
-	var files []*multipart.FileHeader
-	if r.MultipartForm != nil {
-		files = r.MultipartForm.File["photos"]
-	}
+	w.parsePoint(q.lang, f.Lat, f.Lng, &in, f.Errors)
+	files := formFiles(r, "photos")
 	if len(files) > service.MaxReportPhotos {
 		f.Errors["photos"] = w.i18n.T(q.lang, "field.too_many_files", service.MaxReportPhotos)
 	}
@@ -195,13 +178,54 @@ func (w *Web) savePhotos(r *http.Request, actor model.User, files []*multipart.F
 // reportError shows the form again with the service's field errors; a
 // field error on "file" belongs to fileField.
 func (w *Web) reportError(rw http.ResponseWriter, r *http.Request, q *req, f reportForm, err error, fileField string) {
-	fe := w.fieldErrors(q.lang, err)
-	if fe == nil {
-		if !errors.Is(err, service.ErrConflict) {
-			w.fail(rw, r, q, err)
-			return
+	if !w.createErrors(q.lang, err, f.Errors, fileField) {
+		w.fail(rw, r, q, err)
+		return
+	}
+	w.reportPage(rw, r, q, http.StatusUnprocessableEntity, f)
+}
+
+// The helpers below are shared by the forms that create a case: the
+// citizen's report and the staff's case entry.
+
+// parsePoint reads the latitude and longitude fields into in; a field that
+// is not a number is an error on "location". An empty field is left for
+// the service to judge (required or not by the case type).
+func (w *Web) parsePoint(lang, lat, lng string, in *service.CreateCase, errs map[string]string) {
+	for _, c := range []struct {
+		v   string
+		dst **float64
+	}{{lat, &in.Lat}, {lng, &in.Lng}} {
+		if c.v == "" {
+			continue
 		}
-		fe = map[string]string{}
+		x, err := strconv.ParseFloat(c.v, 64)
+		if err != nil {
+			errs["location"] = w.i18n.T(lang, "field.wrong_type")
+			continue
+		}
+		*c.dst = &x
+	}
+}
+
+// formFiles returns the files of a multipart form field.
+func formFiles(r *http.Request, name string) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	return r.MultipartForm.File[name]
+}
+
+// createErrors adds the field errors of a failed create (or photo upload)
+// to errs under the form's field names, keeping errors already found: the
+// coordinates are "location", the reporter's are "name" and "phone", and
+// an error on "file" belongs to fileField. It reports false for an error
+// that is neither a validation error nor a conflict: the caller shows the
+// error page.
+func (w *Web) createErrors(lang string, err error, errs map[string]string, fileField string) bool {
+	fe := w.fieldErrors(lang, err)
+	if fe == nil {
+		return errors.Is(err, service.ErrConflict)
 	}
 	for k, v := range fe {
 		switch k {
@@ -214,9 +238,9 @@ func (w *Web) reportError(rw http.ResponseWriter, r *http.Request, q *req, f rep
 		case "file":
 			k = fileField
 		}
-		if _, ok := f.Errors[k]; !ok {
-			f.Errors[k] = v
+		if _, ok := errs[k]; !ok {
+			errs[k] = v
 		}
 	}
-	w.reportPage(rw, r, q, http.StatusUnprocessableEntity, f)
+	return true
 }

@@ -83,6 +83,8 @@ type Web struct {
 	started time.Time
 	// crossOrigin guards every form POST besides the CSRF token.
 	crossOrigin *http.CrossOriginProtection
+	// gridImports holds checked grid files waiting for their import.
+	gridImports gridImports
 }
 
 // New parses the templates.
@@ -136,6 +138,8 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /work/grid", w.staff(w.gridPage))
 	mux.HandleFunc("GET /work/dispatch-sheet", w.staff(w.dispatchSheet))
 	mux.HandleFunc("GET /work/dashboard", w.staff(w.dashboard))
+	mux.HandleFunc("GET "+newCasePath, w.staff(w.newCaseForm))
+	mux.HandleFunc("POST "+newCasePath, w.staff(w.newCaseSubmit))
 	mux.HandleFunc("GET "+reviewPath, w.reviewer(w.reviewPage))
 	mux.HandleFunc("POST "+reviewPath+"/{id}/confirm", w.reviewer(w.reviewConfirm))
 	mux.HandleFunc("POST "+reviewPath+"/{id}/dismiss", w.reviewer(w.reviewDismiss))
@@ -152,8 +156,18 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
 	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))
 	mux.HandleFunc("POST "+sourcesPath+"/{id}/revoke", w.admin(w.adminSourceRevoke))
+	mux.HandleFunc("GET "+apikeysPath, w.admin(w.adminAPIKeys))
+	mux.HandleFunc("POST "+apikeysPath, w.admin(w.adminAPIKeyAdd))
+	mux.HandleFunc("POST "+apikeysPath+"/{id}/revoke", w.admin(w.adminAPIKeyRevoke))
 	mux.HandleFunc("GET "+calendarPath, w.admin(w.adminCalendar))
 	mux.HandleFunc("POST "+calendarPath, w.admin(w.adminCalendarLoad))
+	mux.HandleFunc("POST "+gridsPath+"/check", w.admin(w.adminGridsCheck))
+	mux.HandleFunc("POST "+gridsPath+"/import", w.admin(w.adminGridsImport))
+	mux.HandleFunc("GET "+rulesPath, w.admin(w.adminRules))
+	mux.HandleFunc("POST "+rulesPath, w.admin(w.adminRuleAdd))
+	mux.HandleFunc("GET "+rulesPath+"/{id}", w.admin(w.adminRule))
+	mux.HandleFunc("POST "+rulesPath+"/{id}", w.admin(w.adminRuleUpdate))
+	mux.HandleFunc("POST "+rulesPath+"/{id}/delete", w.admin(w.adminRuleDelete))
 
 	mux.Handle("GET /static/", w.staticHandler())
 	// Every other path outside the API gets an HTML 404 page.
