@@ -11,11 +11,7 @@ func (a *API) categories(w http.ResponseWriter, r *http.Request) {
 	ref := a.svc.Ref()
 	out := make([]map[string]any, 0, len(ref.CatList))
 	for _, c := range ref.CatList {
-		out = append(out, map[string]any{
-			"id": c.ID, "parent_id": c.ParentID, "code": c.Code, "kind": c.Kind, "name": c.Name, "name_en": c.NameEn,
-			"case_type": c.CaseType, "leaf": ref.IsLeaf(c.ID), "public": c.Public, "deadline": c.Deadline,
-			"default_unit": orgRef(ref.Org[c.DefaultUnitID]),
-		})
+		out = append(out, a.categoryView(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"categories": out})
 }

@@ -36,6 +36,17 @@ type GeoStore interface {
 	// RuleVersions returns a rule's history, oldest first.
 	RuleVersions(ctx context.Context, id int64) ([]RuleVersion, error)
 
+	// CreateCategory inserts c (c.ID set) and its first version, valid
+	// from at; ErrConflict when its code is taken.
+	CreateCategory(ctx context.Context, c *model.Category, at time.Time, by int64) error
+	// UpdateCategory replaces the category with c.ID (its code, kind and
+	// case type stay as they are), closing its current version;
+	// ErrNotFound.
+	UpdateCategory(ctx context.Context, c model.Category, at time.Time, by int64) error
+	// CategoryVersions returns a category's history, oldest first; none
+	// for a category never changed since the reference data was loaded.
+	CategoryVersions(ctx context.Context, id int64) ([]CategoryVersion, error)
+
 	// ListComponents returns every component ordered by code.
 	ListComponents(ctx context.Context) ([]Component, error)
 	// ApplyComponents inserts or updates components by code and removes
@@ -94,6 +105,16 @@ type Rule struct {
 	CoUnitIDs []int64   `json:"co_unit_ids"`
 	Note      string    `json:"note,omitempty"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// CategoryVersion is one state of a category, valid from ValidFrom until
+// ValidTo (zero while current).
+type CategoryVersion struct {
+	model.Category
+	Version   int       `json:"version"`
+	ValidFrom time.Time `json:"valid_from,omitzero"`
+	ValidTo   time.Time `json:"valid_to,omitzero"`
+	ChangedBy int64     `json:"changed_by,omitempty"`
 }
 
 // RuleVersion is one state of a rule, valid from ValidFrom until ValidTo

@@ -90,22 +90,17 @@ func (db *DB) ListGrids(ctx context.Context) ([]model.Grid, error) {
 
 // ListCategories returns the category tree as a list ordered by code.
 func (db *DB) ListCategories(ctx context.Context) ([]model.Category, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, parent_id, code, kind, name, name_en, case_type, default_unit_id, deadline_kind, deadline_amount, public FROM categories ORDER BY code`)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+categoryColumns+` FROM categories ORDER BY code`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []model.Category
 	for rows.Next() {
-		var c model.Category
-		var parent, unit sql.NullInt64
-		var kind, dk string
-		var public int
-		if err := rows.Scan(&c.ID, &parent, &c.Code, &kind, &c.Name, &c.NameEn, &c.CaseType, &unit, &dk, &c.Deadline.Amount, &public); err != nil {
+		c, err := scanCategory(rows)
+		if err != nil {
 			return nil, err
 		}
-		c.ParentID, c.DefaultUnitID = fromNullID(parent), fromNullID(unit)
-		c.Kind, c.Deadline.Kind, c.Public = model.CategoryKind(kind), model.DeadlineKind(dk), public != 0
 		out = append(out, c)
 	}
 	return out, rows.Err()

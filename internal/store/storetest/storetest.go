@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Settings", testSettings},
 		{"Outbox", testOutbox},
 		{"Audit", testAudit},
+		{"Categories", testCategories},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -661,5 +662,76 @@ func testAudit(t *testing.T, st store.Store) {
 	entries, _ := st.AuditEntries(ctx(), 38, 10)
 	if len(entries) != 2 || entries[0].Seq != 39 || entries[1].PrevHash != entries[0].Hash {
 		t.Fatalf("AuditEntries after 38 = %+v", entries)
+	}
+}
+
+// testCategories: a category added and changed keeps every state it had,
+// with who set it and when; the code stays unique; the reference data's
+// categories get their version 1 on their first change; every write
+// bumps the geography generation so other nodes reload.
+func testCategories(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	gen0, _ := st.GeoGeneration(ctx())
+	c := model.Category{ParentID: 1, Code: "0102", Kind: model.CategoryComponent, Name: "污水井盖", CaseType: "city_case",
+		DefaultUnitID: 5, Deadline: model.DeadlineRule{Kind: model.DeadlineWorkingHours, Amount: 8}, Public: true}
+	if err := st.CreateCategory(ctx(), &c, t0, 1); err != nil || c.ID == 0 {
+		t.Fatalf("CreateCategory = %v (id %d)", err, c.ID)
+	}
+	dup := c
+	dup.ID = 0
+	if err := st.CreateCategory(ctx(), &dup, t0, 1); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second category with code 0102: %v", err)
+	}
+	if gen, _ := st.GeoGeneration(ctx()); gen <= gen0 {
+		t.Fatalf("generation %d after a new category, was %d", gen, gen0)
+	}
+	// A change: the code, kind and case type given are ignored.
+	ch := c
+	ch.Name, ch.Deadline, ch.Public, ch.DefaultUnitID = "污水井盖（含雨水）", model.DeadlineRule{Kind: model.DeadlineUrgentHours, Amount: 4}, false, 0
+	ch.Code, ch.CaseType = "9999", "rectification"
+	t1 := t0.Add(time.Hour)
+	if err := st.UpdateCategory(ctx(), ch, t1, 2); err != nil {
+		t.Fatal(err)
+	}
+	cats, _ := st.ListCategories(ctx())
+	var got model.Category
+	for _, x := range cats {
+		if x.ID == c.ID {
+			got = x
+		}
+	}
+	want := ch
+	want.Code, want.CaseType = c.Code, c.CaseType
+	if got != want {
+		t.Fatalf("after the change: %+v, want %+v", got, want)
+	}
+	vs, err := st.CategoryVersions(ctx(), c.ID)
+	if err != nil || len(vs) != 2 {
+		t.Fatalf("versions = %+v, %v", vs, err)
+	}
+	if vs[0].Version != 1 || vs[0].Category != c || !vs[0].ValidFrom.Equal(t0) || !vs[0].ValidTo.Equal(t1) || vs[0].ChangedBy != 1 {
+		t.Fatalf("version 1 = %+v", vs[0])
+	}
+	if vs[1].Version != 2 || vs[1].Category != want || !vs[1].ValidFrom.Equal(t1) || !vs[1].ValidTo.IsZero() || vs[1].ChangedBy != 2 {
+		t.Fatalf("version 2 = %+v", vs[1])
+	}
+	// A category of the reference data: no history until its first change,
+	// then what it was (valid from the beginning) and what it is.
+	f := Fixture()
+	if vs, _ := st.CategoryVersions(ctx(), 2); len(vs) != 0 {
+		t.Fatalf("a loaded category has versions: %+v", vs)
+	}
+	leaf := f.Categories[1]
+	leaf.Deadline.Amount = 5
+	if err := st.UpdateCategory(ctx(), leaf, t1, 1); err != nil {
+		t.Fatal(err)
+	}
+	vs, _ = st.CategoryVersions(ctx(), 2)
+	if len(vs) != 2 || vs[0].Category != f.Categories[1] || !vs[0].ValidFrom.IsZero() || !vs[0].ValidTo.Equal(t1) || vs[1].Deadline.Amount != 5 {
+		t.Fatalf("loaded category's versions = %+v", vs)
+	}
+	if err := st.UpdateCategory(ctx(), model.Category{ID: 999, Name: "x"}, t1, 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("changing an unknown category: %v", err)
 	}
 }
