@@ -379,6 +379,48 @@ func TestWebBrowser(t *testing.T) {
 		b.shot("report-field-error")
 	})
 
+	t.Run("hotline entry", func(t *testing.T) {
+		b.t = t
+		// A 12345 operator types a caller's problem in on the same
+		// phone-sized screen: from the inbox to the form, the hotline
+		// order's own fields, and on to the new case's page.
+		b.login("operator1", "yiwang-demo")
+		b.clickAndLoad("#new-case")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#newcase-form")))
+		b.clickAndLoad("#type-hotline_order")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#f-appeal_kind")))
+		if !b.eval(`document.documentElement.scrollWidth <= window.innerWidth`) {
+			b.shot("failure")
+			t.Fatal("the case-entry form is wider than the phone's screen")
+		}
+		if got := b.eval(`document.querySelector('#channel').value === 'hotline'`); !got {
+			t.Fatal("the operator's channel does not default to the hotline")
+		}
+		b.do(
+			chromedp.SendKeys(chromedp.CSS("#category-search"), "路灯"),
+			chromedp.Click(chromedp.CSS(`label.chip[data-keywords$=" `+catCode+`"]`)),
+			chromedp.SendKeys(chromedp.CSS("#description"), "来电反映：春园路口路灯不亮已一周，夜间行人多"),
+			chromedp.SetValue(chromedp.CSS("#f-appeal_kind"), "complaint"),
+			chromedp.SendKeys(chromedp.CSS("#lat"), strconv.FormatFloat(lat, 'f', 6, 64)),
+			chromedp.SendKeys(chromedp.CSS("#lng"), strconv.FormatFloat(lng, 'f', 6, 64)),
+			chromedp.SendKeys(chromedp.CSS("#name"), "欧阳晓"),
+			chromedp.SendKeys(chromedp.CSS("#phone"), "13900000002"),
+		)
+		b.shot("operator-hotline-entry")
+		b.clickAndLoad("#submit-case")
+		b.do(chromedp.WaitVisible(chromedp.CSS("#case-status")))
+		b.shot("operator-hotline-case")
+		var id int64
+		if _, err := fmt.Sscanf(b.location(), h.srv.URL+"/work/cases/%d", &id); err != nil {
+			t.Fatalf("after the form the browser is at %s", b.location())
+		}
+		c, err := h.app.Store.Case(ctx, id)
+		if err != nil || c.Type != "hotline_order" || c.Channel != model.ChannelHotline || c.Fields["appeal_kind"] != "complaint" || c.Reporter.Phone != "13900000002" {
+			t.Fatalf("the case typed in: %+v, %v", c, err)
+		}
+		b.logout()
+	})
+
 	t.Run("dashboard charts", func(t *testing.T) {
 		b.t = t
 		b.login("leader", "yiwang-demo")
