@@ -214,7 +214,10 @@ func history(svc *service.Service, users []model.User, n int, now time.Time) ([]
 			ev.Seq = next.Version
 			c, events = next, append(events, ev)
 		}
-		out = append(out, store.CaseWithTimeline{Case: c, Events: events})
+		// Open cases keep their running clocks' timers: those already past
+		// fire when the server's timer loop first runs, so the demo shows
+		// yellow and red cases and the automatic 督办单 they set off.
+		out = append(out, store.CaseWithTimeline{Case: c, Events: events, Timers: svc.RunningTimers(c)})
 	}
 	return out, nil
 }

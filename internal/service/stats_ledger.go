@@ -577,7 +577,7 @@ func (s *Service) ledgerCase(def *workflow.Definition, actor model.User, kind st
 	if err != nil {
 		return store.CaseWithTimeline{}, err
 	}
-	return store.CaseWithTimeline{Case: c, Events: events}, nil
+	return store.CaseWithTimeline{Case: c, Events: events, Timers: s.RunningTimers(c)}, nil
 }
 
 // saveLedgerFile keeps an imported workbook as an attachment (by its

@@ -139,6 +139,17 @@ func (s *Service) startClocks(def *workflow.Definition, trigger string, c *model
 	}
 }
 
+// RunningTimers lists the deadline timers case c should have in its
+// state, for a case built outside Act (the demo's history, an imported
+// ledger) and stored with store.ImportCases.
+func (s *Service) RunningTimers(c model.Case) []store.TimerSpec {
+	def, ok := s.workflows.Get(c.Type, c.DefVersion)
+	if !ok {
+		return nil
+	}
+	return timerSpecs(def, c)
+}
+
 // timerSpecs lists the timers case c should have: a warning and a due timer
 // for each started clock that runs in the case's state.
 func timerSpecs(def *workflow.Definition, c model.Case) []store.TimerSpec {

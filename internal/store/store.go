@@ -110,4 +110,8 @@ type Reference struct {
 type CaseWithTimeline struct {
 	Case   model.Case
 	Events []model.Event
+	// Timers are the deadline timers the case should have now (its
+	// running clocks'); ImportCases writes them with the case, so an
+	// imported open case turns yellow and red like any other.
+	Timers []TimerSpec
 }

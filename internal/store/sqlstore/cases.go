@@ -358,6 +358,11 @@ func (db *DB) ImportCases(ctx context.Context, cases []store.CaseWithTimeline) e
 					return err
 				}
 			}
+			if len(cases[i].Timers) > 0 {
+				if err := db.syncTimers(ctx, tx, c.ID, cases[i].Timers, c.UpdatedAt); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

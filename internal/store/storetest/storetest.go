@@ -523,6 +523,25 @@ func testImport(t *testing.T, st store.Store) {
 	if n, _ := st.CountCases(ctx(), model.CaseFilter{}); n != 10 {
 		t.Fatalf("failed import left %d cases, want 10", n)
 	}
+	// An open case comes with its running clock's timers.
+	open, oev := NewCase(60, t0)
+	oev.Seq = 1
+	due := t0.Add(72 * time.Hour)
+	timers := []store.TimerSpec{{Clock: "handling", Kind: store.TimerWarn, FireAt: t0.Add(48 * time.Hour)}, {Clock: "handling", Kind: store.TimerDue, FireAt: due}}
+	if err := st.ImportCases(ctx(), []store.CaseWithTimeline{{Case: open, Events: []model.Event{oev}, Timers: timers}}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if cs, _ := st.ListCases(ctx(), model.CaseFilter{Limit: 1}); len(cs) == 1 {
+		id = cs[0].ID
+	}
+	got, err := st.CaseTimers(ctx(), id)
+	if err != nil || len(got) != 2 || !got[1].FireAt.Equal(due) && !got[0].FireAt.Equal(due) {
+		t.Fatalf("imported case's timers = %+v, %v", got, err)
+	}
+	if ts, _ := st.DueTimers(ctx(), due, 10); len(ts) != 2 {
+		t.Fatalf("due timers at the due time: %+v", ts)
+	}
 }
 
 func testAttachments(t *testing.T, st store.Store) {
