@@ -182,7 +182,7 @@ func TestWebPagesPolicy(t *testing.T) {
 	}
 	visit(pub, "public", "/", "/report", "/track", "/track?code="+receipt, "/track?code=NOSUCHCODE00", "/map", "/login",
 		"/report/receipt/"+receipt, "/no/such/page", "/work/inbox", "/work/new", "/work/review", "/admin/", "/admin/sources", "/admin/calendar", "/admin/apikeys")
-	visit(pub, "public", "/admin/rules")
+	visit(pub, "public", "/admin/rules", "/admin/categories", "/admin/categories/1")
 	// A form coming back with its errors is HTML too.
 	checkHTML(t, "report with errors", pub.postMultipart("/report", url.Values{"csrf": {pub.csrf("/report")}}, nil))
 
@@ -195,6 +195,7 @@ func TestWebPagesPolicy(t *testing.T) {
 			paths = append(paths, "/work/inbox?tab="+tab)
 		}
 		paths = append(paths, "/admin/rules", "/admin/rules?category=E0102", "/admin/rules/1")
+		paths = append(paths, "/admin/categories", "/admin/categories?type=city_case&q=E01", "/admin/categories/1")
 		visit(w, user, paths...)
 	}
 	// The JSON and the static files are not pages, but come from here too.

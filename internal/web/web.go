@@ -168,6 +168,10 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+rulesPath+"/{id}", w.admin(w.adminRule))
 	mux.HandleFunc("POST "+rulesPath+"/{id}", w.admin(w.adminRuleUpdate))
 	mux.HandleFunc("POST "+rulesPath+"/{id}/delete", w.admin(w.adminRuleDelete))
+	mux.HandleFunc("GET "+categoriesPath, w.admin(w.adminCategories))
+	mux.HandleFunc("POST "+categoriesPath, w.admin(w.adminCategoryAdd))
+	mux.HandleFunc("GET "+categoriesPath+"/{id}", w.admin(w.adminCategory))
+	mux.HandleFunc("POST "+categoriesPath+"/{id}", w.admin(w.adminCategoryUpdate))
 
 	mux.Handle("GET /static/", w.staticHandler())
 	// Every other path outside the API gets an HTML 404 page.
