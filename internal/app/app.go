@@ -196,6 +196,16 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if a.Publisher == nil && st.Dialect() == "sqlite" {
+		// One node and no sink: nothing would deliver the outbox or prune
+		// it. Rows left from a time with a sink go after the usual week.
+		st.SetOutbox(false)
+		if n, err := st.PruneOutbox(ctx, nil, cfg.Now().Add(-events.OutboxRetention)); err != nil {
+			cfg.Log.Warn("outbox prune failed", "err", err)
+		} else if n > 0 {
+			cfg.Log.Info("outbox pruned: no event sink is configured", "events", n)
+		}
+	}
 	a.startTimers()
 	a.Go(a.Intake.Run)
 	if checkLater {

@@ -62,6 +62,9 @@ type Publisher struct {
 	now      func() time.Time
 }
 
+// OutboxRetention is how long a delivered event stays in the outbox.
+const OutboxRetention = 7 * 24 * time.Hour
+
 // NewPublisher returns a publisher polling every interval.
 func NewPublisher(st store.OutboxStore, log *slog.Logger, interval time.Duration, sinks ...Sink) *Publisher {
 	if log == nil {
@@ -100,7 +103,7 @@ func (p *Publisher) Run(ctx context.Context) {
 			for i, s := range p.sinks {
 				names[i] = s.Name()
 			}
-			if _, err := p.store.PruneOutbox(ctx, names, p.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			if _, err := p.store.PruneOutbox(ctx, names, p.now().Add(-OutboxRetention)); err != nil && ctx.Err() == nil {
 				p.log.Warn("outbox prune failed", "err", err)
 			}
 		}

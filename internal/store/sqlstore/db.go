@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -36,7 +37,8 @@ type DB struct {
 	pii *pii.Ring
 	// personal names a case type's fields sealed like the reporter's.
 	personal func(caseType string, version int) []string
-	url      string // PostgreSQL connection URL, for LISTEN
+	url      string      // PostgreSQL connection URL, for LISTEN
+	noOutbox atomic.Bool // see SetOutbox
 }
 
 // SetPII turns on sealing of personal data with the key ring. Rows written

@@ -10,9 +10,18 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
+// SetOutbox turns writing events to the outbox on (the default) or off.
+// A single SQLite node with no event sink turns it off: no publisher
+// would ever deliver or prune the rows, one per timeline entry. Events
+// written while it is off are never published.
+func (db *DB) SetOutbox(on bool) { db.noOutbox.Store(!on) }
+
 // enqueue puts a just-written event in the outbox, in the caller's
 // transaction. Historical imports do not call it: they are not news.
 func (db *DB) enqueue(ctx context.Context, tx *sql.Tx, ev *model.Event) error {
+	if db.noOutbox.Load() {
+		return nil
+	}
 	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO outbox (event_id, created_at) VALUES (?, ?)`), ev.ID, ms(ev.At))
 	return err
 }
