@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,9 @@ func TestAdminWorkflowVersions(t *testing.T) {
 	def["fields"] = []any{map[string]any{"name": "hazard", "label": "危险程度", "label_en": "Hazard", "type": "enum", "required": true,
 		"values": []any{map[string]any{"value": "low", "label": "低"}, map[string]any{"value": "high", "label": "高"}}}}
 
-	post := func(user string, d any) resp { return w.do("POST", "/api/v1/admin/workflows", w.tok(user), d) }
+	post := func(user string, d any, hdr ...string) resp {
+		return w.do("POST", "/api/v1/admin/workflows", w.tok(user), d, hdr...)
+	}
 	if r := post("supervisor", def); r.status != 403 {
 		t.Fatalf("supervisor: %d", r.status)
 	}
@@ -37,26 +40,56 @@ func TestAdminWorkflowVersions(t *testing.T) {
 	}
 	broken["states"] = append(append([]any{}, def["states"].([]any)...), map[string]any{"name": "limbo", "label": "悬空", "terminal": true})
 	broken["actions"] = append(append([]any{}, def["actions"].([]any)...), map[string]any{"name": "bless", "label": "祝福", "label_en": "Bless", "from": []any{"reported"}, "to": "heaven", "roles": []any{"pope"}})
-	r = post("admin", broken)
-	if r.status != 422 || wfErrCode(r) != "invalid_workflow" {
-		t.Fatalf("broken: %d %s", r.status, r.raw)
-	}
-	text := string(r.raw)
-	for _, want := range []string{`state \"limbo\" cannot be reached`, `to state \"heaven\" is not defined`, `role \"pope\" does not exist`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("problems do not say %s: %s", want, text)
+	// Every problem is listed, in Chinese unless the request asks for English.
+	wantZh := []string{`动作 "bless" 的目标状态 "heaven" 不存在`, `动作 "bless"：角色 "pope" 不存在`, `状态 "limbo" 无法从初始状态 "reported" 到达`}
+	wantEn := []string{`action "bless": to state "heaven" is not defined`, `action "bless": role "pope" does not exist`, `state "limbo" cannot be reached from "reported"`}
+	for _, c := range []struct {
+		hdr      []string
+		message  string
+		problems []string
+	}{
+		{nil, "案件类型定义有误，未被接受", wantZh},
+		{[]string{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8"}, "案件类型定义有误，未被接受", wantZh},
+		{[]string{"Accept-Language", "en"}, "The case-type definition is invalid and was not accepted", wantEn},
+	} {
+		r = post("admin", broken, c.hdr...)
+		if r.status != 422 || wfErrCode(r) != "invalid_workflow" {
+			t.Fatalf("broken %v: %d %s", c.hdr, r.status, r.raw)
+		}
+		e, _ := r.body["error"].(map[string]any)
+		if e["message"] != c.message {
+			t.Errorf("broken %v: message %v", c.hdr, e["message"])
+		}
+		problems := wfProblems(r)
+		if !slices.Equal(problems, c.problems) {
+			t.Errorf("broken %v: problems\n%q\nwant\n%q", c.hdr, problems, c.problems)
+		}
+		if got := wfFieldErr(r, "definition"); got != strings.Join(c.problems, "; ") {
+			t.Errorf("broken %v: fields.definition %q", c.hdr, got)
 		}
 	}
-	if r := post("admin", `{"type":"city_case","states":`); r.status != 422 {
-		t.Fatalf("malformed: %d", r.status)
+	for _, c := range []struct {
+		hdr  []string
+		want string
+	}{{nil, "不是有效的流程定义文档："}, {[]string{"Accept-Language", "en"}, "not a valid definition document: "}} {
+		if r := post("admin", `{"type":"city_case","states":`, c.hdr...); r.status != 422 || len(wfProblems(r)) != 1 || !strings.HasPrefix(wfProblems(r)[0], c.want) {
+			t.Fatalf("malformed %v: %d %s", c.hdr, r.status, r.raw)
+		}
+	}
+	if r := post("admin", `{"type":"city_case"} {}`); r.status != 422 || !slices.Equal(wfProblems(r), []string{"流程定义之后还有多余的内容"}) {
+		t.Fatalf("trailing data: %d %s", r.status, r.raw)
 	}
 
 	r = post("admin", def)
 	if r.status != 201 || num(r.body["version"]) != 2 {
 		t.Fatalf("version 2: %d %s", r.status, r.raw)
 	}
-	if r := post("admin", map[string]any{"type": "city_case", "version": 2, "name": "x", "initial": "a", "states": []any{map[string]any{"name": "a", "label": "a", "terminal": true}}, "actions": []any{}}); r.status != 422 {
-		t.Fatalf("version 2 again: %d", r.status)
+	again := map[string]any{"type": "city_case", "version": 2, "name": "x", "initial": "a", "states": []any{map[string]any{"name": "a", "label": "a", "terminal": true}}, "actions": []any{}}
+	if r := post("admin", again); r.status != 422 || !slices.Equal(wfProblems(r), []string{"版本号 2 必须大于 city_case 现有的最新版本 2"}) {
+		t.Fatalf("version 2 again: %d %s", r.status, r.raw)
+	}
+	if r := post("admin", again, "Accept-Language", "en"); r.status != 422 || !slices.Equal(wfProblems(r), []string{"version 2 is not above the newest version 2 of city_case"}) {
+		t.Fatalf("version 2 again, English: %d %s", r.status, r.raw)
 	}
 
 	wfCheck := func() {
@@ -92,4 +125,14 @@ func TestAdminWorkflowVersions(t *testing.T) {
 	if r := w.do("GET", "/api/v1/workflows/clue", w.tok("leader"), nil); r.status != 404 {
 		t.Fatalf("leader reads clue: %d", r.status)
 	}
+}
+
+// wfProblems returns the problems a refused definition lists.
+func wfProblems(r resp) []string {
+	ps, _ := r.body["problems"].([]any)
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i], _ = p.(string)
+	}
+	return out
 }

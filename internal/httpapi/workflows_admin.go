@@ -28,10 +28,15 @@ func (a *API) addWorkflow(w http.ResponseWriter, r *http.Request) {
 			errorBody
 			Problems []string `json:"problems"`
 		}
+		l := lang(r)
+		t := func(key string, args ...any) string { return a.i18n.T(l, key, args...) }
+		b.Problems = make([]string, len(de.Problems))
+		for i, p := range de.Problems {
+			b.Problems[i] = p.Text(t)
+		}
 		b.Error.Code = "invalid_workflow"
-		b.Error.Message = a.i18n.T(lang(r), "error.invalid_workflow")
-		b.Error.Fields = map[string]string{"definition": strings.Join(de.Problems, "; ")}
-		b.Problems = de.Problems
+		b.Error.Message = t("error.invalid_workflow")
+		b.Error.Fields = map[string]string{"definition": strings.Join(b.Problems, "; ")}
 		writeJSON(w, http.StatusUnprocessableEntity, b)
 		return
 	}

@@ -12,13 +12,28 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/workflow"
 )
 
-// DefinitionError is a refused case-type definition: every problem found.
+// DefinitionError is a refused case-type definition: every problem found,
+// as message catalogue keys with their arguments (the API words them in the
+// request's language).
 type DefinitionError struct {
-	Problems []string
+	Problems []workflow.Problem
 }
 
 func (e *DefinitionError) Error() string {
-	return fmt.Sprintf("invalid workflow definition: %v", e.Problems)
+	return fmt.Sprintf("invalid workflow definition: %v", e.Messages())
+}
+
+// Messages returns the problems in English.
+func (e *DefinitionError) Messages() []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func definitionError(key string, args ...any) *DefinitionError {
+	return &DefinitionError{Problems: []workflow.Problem{{Key: key, Args: args}}}
 }
 
 // loadStoredWorkflows registers the definitions administrators added. A
@@ -58,10 +73,10 @@ func (s *Service) AddWorkflow(ctx context.Context, actor model.User, data []byte
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
-		return nil, &DefinitionError{Problems: []string{"not a valid definition document: " + err.Error()}}
+		return nil, definitionError(workflow.ProblemNotDocument, err.Error())
 	}
 	if dec.More() {
-		return nil, &DefinitionError{Problems: []string{"trailing data after the definition"}}
+		return nil, definitionError(workflow.ProblemTrailingData)
 	}
 	s.eng.adminMu.Lock()
 	defer s.eng.adminMu.Unlock()
@@ -72,17 +87,12 @@ func (s *Service) AddWorkflow(ctx context.Context, actor model.User, data []byte
 	if d.Version == 0 {
 		d.Version = latest + 1
 	}
-	var problems []string
+	var problems []workflow.Problem
 	if d.Version <= latest {
-		problems = append(problems, fmt.Sprintf("version %d is not above the newest version %d of %s", d.Version, latest, d.Type))
+		problems = append(problems, workflow.Problem{Key: workflow.ProblemVersionNotAbove, Args: []any{d.Version, latest, d.Type}})
 	}
 	if err := d.Check(); err != nil {
-		var ce *workflow.CheckError
-		if errors.As(err, &ce) {
-			problems = append(problems, ce.Messages()...)
-		} else {
-			problems = append(problems, err.Error())
-		}
+		problems = append(problems, workflow.Problems(err)...)
 	}
 	if len(problems) > 0 {
 		return nil, &DefinitionError{Problems: problems}
@@ -93,7 +103,7 @@ func (s *Service) AddWorkflow(ctx context.Context, actor model.User, data []byte
 	}
 	err = s.store.PutWorkflowDefinition(ctx, store.StoredDefinition{Type: d.Type, Version: d.Version, Definition: canonical, CreatedBy: actor.ID, CreatedAt: s.now()})
 	if errors.Is(err, store.ErrConflict) {
-		return nil, &DefinitionError{Problems: []string{fmt.Sprintf("%s v%d is already stored", d.Type, d.Version)}}
+		return nil, definitionError(workflow.ProblemAlreadyStored, d.Type, d.Version)
 	}
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -261,21 +262,21 @@ var nameRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // path reaches and non-terminal states with no way out. Every problem is
 // reported, not only the first.
 func (d *Definition) Check() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var errs []Problem
+	bad := func(key string, args ...any) { errs = append(errs, Problem{Key: ProblemKeyPrefix + key, Args: args}) }
 	if !nameRe.MatchString(d.Type) || d.Version < 1 {
-		bad("type (lower-case letters, digits, _) and a version ≥ 1 are required")
+		bad("type_version")
 	}
 	if d.Name == "" {
-		bad("name is required")
+		bad("name_required")
 	}
 	for _, p := range []struct{ key, v string }{{"category", d.Category}, {"location", d.Location}} {
 		if p.v != "" && p.v != Required && p.v != Optional && p.v != None {
-			bad("%s must be required, optional or none, not %q", p.key, p.v)
+			bad("presence_invalid", p.key, p.v)
 		}
 	}
 	if d.CategoryType != "" && d.Category == None {
-		bad("category_type is set but category is none")
+		bad("category_type_without_category")
 	}
 	for _, list := range []struct {
 		key   string
@@ -283,7 +284,7 @@ func (d *Definition) Check() error {
 	}{{"create_roles", d.CreateRoles}, {"visible_to", d.VisibleTo}} {
 		for _, r := range list.roles {
 			if !model.Role(r).Valid() {
-				bad("%s: role %q does not exist", list.key, r)
+				bad("role_unknown_in", list.key, r)
 			}
 		}
 	}
@@ -291,42 +292,42 @@ func (d *Definition) Check() error {
 	fields := map[string]Field{}
 	for _, f := range d.Fields {
 		if _, dup := fields[f.Name]; dup {
-			bad("field %q defined twice", f.Name)
+			bad("field_duplicate", f.Name)
 		}
 		fields[f.Name] = f
 		if slices.Contains(Builtins, f.Name) {
-			bad("field %q: the name is reserved for an action input", f.Name)
+			bad("field_name_reserved", f.Name)
 		}
-		errs = append(errs, checkField("field "+fmt.Sprintf("%q", f.Name), f, true)...)
+		errs = append(errs, checkField([]string{f.Name}, f, true)...)
 		if f.Required && f.ActionOnly {
-			bad("field %q: required on create and action_only contradict each other", f.Name)
+			bad("field_required_action_only", f.Name)
 		}
 		if f.Personal && f.Type != FieldString && f.Type != FieldText {
-			bad("field %q: only string and text fields can be personal (sealed at rest)", f.Name)
+			bad("field_personal_type", f.Name)
 		}
 	}
 
 	states := map[string]bool{}
 	for _, s := range d.States {
 		if states[s.Name] {
-			bad("state %q defined twice", s.Name)
+			bad("state_duplicate", s.Name)
 		}
 		if !nameRe.MatchString(s.Name) {
-			bad("state %q: names are lower-case letters, digits and _", s.Name)
+			bad("state_name_invalid", s.Name)
 		}
 		states[s.Name] = true
 	}
 	if !states[d.Initial] {
-		bad("initial state %q is not defined", d.Initial)
+		bad("initial_undefined", d.Initial)
 	}
 
 	names := map[string]bool{}
 	for _, a := range d.Actions {
 		if names[a.Name] {
-			bad("action %q defined twice", a.Name)
+			bad("action_duplicate", a.Name)
 		}
 		if a.Name == "create" || !nameRe.MatchString(a.Name) {
-			bad("action %q: names are lower-case letters, digits and _, and create is reserved", a.Name)
+			bad("action_name_invalid", a.Name)
 		}
 		names[a.Name] = true
 	}
@@ -335,171 +336,171 @@ func (d *Definition) Check() error {
 	primaries := 0
 	for _, c := range d.Clocks {
 		if _, dup := clocks[c.Name]; dup {
-			bad("clock %q defined twice", c.Name)
+			bad("clock_duplicate", c.Name)
 		}
 		clocks[c.Name] = c
 		if c.Primary {
 			primaries++
 		}
 		if len(c.StartOn) == 0 {
-			bad("clock %q: start_on is empty", c.Name)
+			bad("clock_start_on_empty", c.Name)
 		}
 		for _, s := range c.StartOn {
 			if s != "create" && !names[s] {
-				bad("clock %q: starts on unknown action %q", c.Name, s)
+				bad("clock_start_on_unknown", c.Name, s)
 			}
 		}
 		if len(c.States) == 0 {
-			bad("clock %q: runs in no state", c.Name)
+			bad("clock_no_states", c.Name)
 		}
 		for _, s := range c.States {
 			if !states[s] {
-				bad("clock %q: runs in unknown state %q", c.Name, s)
+				bad("clock_state_unknown", c.Name, s)
 			}
 		}
 		if c.WarnShare < 0 || c.WarnShare >= 1 {
-			bad("clock %q: warn_share must be between 0 and 1", c.Name)
+			bad("clock_warn_share", c.Name)
 		}
 		r := c.Rule
 		if r.Kind != "" && (!validKind(r.Kind) || r.Amount < 1) {
-			bad("clock %q: rule kind %q amount %d is not a valid deadline (natural_days, working_days, working_hours or urgent_hours, amount ≥ 1)", c.Name, r.Kind, r.Amount)
+			bad("clock_rule_invalid", c.Name, r.Kind, r.Amount)
 		}
 		switch r.From {
 		case "":
 			if r.Kind == "" {
-				bad("clock %q: a fixed rule needs kind and amount", c.Name)
+				bad("clock_fixed_rule", c.Name)
 			}
 		case "category":
 			if d.Category == None {
-				bad("clock %q: counts from the category but the type has none", c.Name)
+				bad("clock_category_none", c.Name)
 			}
 		case "field":
 			f, ok := fields[r.Field]
 			switch {
 			case !ok:
-				bad("clock %q: rule field %q is not a field of the type", c.Name, r.Field)
+				bad("clock_rule_field_unknown", c.Name, r.Field)
 			case f.Type == FieldEnum:
 				for _, v := range f.Values {
 					if v.Deadline == nil && r.Kind == "" {
-						bad("clock %q: value %q of field %q has no deadline and the rule no fallback", c.Name, v.Value, f.Name)
+						bad("clock_value_no_deadline", c.Name, v.Value, f.Name)
 					}
 				}
 			case f.Type != FieldDate:
-				bad("clock %q: rule field %q must be an enum with deadlines or a date", c.Name, r.Field)
+				bad("clock_rule_field_type", c.Name, r.Field)
 			}
 		default:
-			bad("clock %q: rule from must be empty, category or field, not %q", c.Name, r.From)
+			bad("clock_rule_from", c.Name, r.From)
 		}
 	}
 	if primaries > 1 {
-		bad("%d clocks are primary; at most one may be", primaries)
+		bad("clock_primaries", primaries)
 	}
 
 	for _, a := range d.Actions {
 		if len(a.From) == 0 {
-			bad("action %q has no from state", a.Name)
+			bad("action_no_from", a.Name)
 		}
 		for _, f := range a.From {
 			if !states[f] {
-				bad("action %q: from state %q is not defined", a.Name, f)
+				bad("action_from_undefined", a.Name, f)
 			}
 		}
 		if a.To != "" && !states[a.To] {
-			bad("action %q: to state %q is not defined", a.Name, a.To)
+			bad("action_to_undefined", a.Name, a.To)
 		}
 		if a.To != "" && len(a.Results) > 0 {
-			bad("action %q: give either to or results, not both", a.Name)
+			bad("action_to_and_results", a.Name)
 		}
 		for _, r := range sortedKeys(a.Results) {
 			if to := a.Results[r]; to != "" && !states[to] {
-				bad("action %q: result %q goes to undefined state %q", a.Name, r, to)
+				bad("action_result_undefined", a.Name, r, to)
 			}
 		}
 		if len(a.Roles) == 0 {
-			bad("action %q allows no role", a.Name)
+			bad("action_no_roles", a.Name)
 		}
 		for _, r := range a.Roles {
 			if !model.Role(r).Valid() {
-				bad("action %q: role %q does not exist", a.Name, r)
+				bad("action_role_unknown", a.Name, r)
 			}
 		}
 		for _, f := range a.Requires {
 			if _, ok := fields[f]; !ok && !slices.Contains(Builtins, f) {
-				bad("action %q: requires unknown field %q", a.Name, f)
+				bad("action_requires_unknown", a.Name, f)
 			}
 			if f == "result" && len(a.Results) == 0 {
-				bad("action %q: requires a result but has no results", a.Name)
+				bad("action_requires_result", a.Name)
 			}
 		}
 		for _, f := range a.Fields {
 			if _, ok := fields[f]; !ok {
-				bad("action %q: sets unknown field %q", a.Name, f)
+				bad("action_sets_unknown", a.Name, f)
 			}
 		}
 		if a.Effect != "" && !slices.Contains(effects, a.Effect) {
-			bad("action %q: unknown effect %q (known: %v)", a.Name, a.Effect, effects)
+			bad("action_effect_unknown", a.Name, a.Effect, effects)
 		}
 		switch a.Effect {
 		case EffectMerge:
 			if !slices.Contains(a.Requires, "master") {
-				bad("action %q: a merge must require master", a.Name)
+				bad("merge_master", a.Name)
 			}
 		case EffectExtensionRequest:
 			if !slices.Contains(a.Requires, "days") {
-				bad("action %q: an extension request must require days", a.Name)
+				bad("extension_days", a.Name)
 			}
 			if a.MaxDays < 1 || a.MaxDays > 365 {
-				bad("action %q: max_days must be between 1 and 365", a.Name)
+				bad("extension_max_days", a.Name)
 			}
 		case EffectExtensionDecision:
 			if len(a.Results) != 2 || !hasKey(a.Results, Approved) || !hasKey(a.Results, Denied) {
-				bad("action %q: an extension decision has exactly the results approved and denied", a.Name)
+				bad("extension_decision_results", a.Name)
 			}
 		case EffectFollowUp:
 			if len(a.Results) == 0 {
-				bad("action %q: a follow-up needs results (the satisfaction values)", a.Name)
+				bad("follow_up_results", a.Name)
 			}
 		}
 		if a.WithinWorkingDays != 0 && (a.Effect != EffectReturn || a.WithinWorkingDays < 0) {
-			bad("action %q: within_working_days belongs to a return and must be positive", a.Name)
+			bad("within_working_days", a.Name)
 		}
 		if a.MaxDays != 0 && a.Effect != EffectExtensionRequest {
-			bad("action %q: max_days belongs to an extension request", a.Name)
+			bad("max_days_misplaced", a.Name)
 		}
 		if a.Effect == EffectExtensionRequest || a.Effect == EffectExtensionDecision {
 			if a.Clock != "" {
 				if _, ok := clocks[a.Clock]; !ok {
-					bad("action %q: unknown clock %q", a.Name, a.Clock)
+					bad("action_clock_unknown", a.Name, a.Clock)
 				}
 			} else if primaries == 0 {
-				bad("action %q: names no clock and the type has no primary clock", a.Name)
+				bad("action_no_clock", a.Name)
 			}
 		} else if a.Clock != "" {
-			bad("action %q: clock belongs to an extension request or decision", a.Name)
+			bad("action_clock_misplaced", a.Name)
 		}
 		if a.ResultField != "" {
 			f, ok := fields[a.ResultField]
 			switch {
 			case !ok:
-				bad("action %q: result_field %q is not a field", a.Name, a.ResultField)
+				bad("result_field_unknown", a.Name, a.ResultField)
 			case f.Type != FieldEnum:
-				bad("action %q: result_field %q must be an enum", a.Name, a.ResultField)
+				bad("result_field_not_enum", a.Name, a.ResultField)
 			case len(a.Results) == 0:
-				bad("action %q: result_field without results", a.Name)
+				bad("result_field_no_results", a.Name)
 			default:
 				for _, r := range sortedKeys(a.Results) {
 					if _, ok := f.Value(r); !ok {
-						bad("action %q: result %q is not a value of field %q", a.Name, r, f.Name)
+						bad("result_not_value", a.Name, r, f.Name)
 					}
 				}
 			}
 		}
 		if t := a.Timely; t != nil {
 			if _, ok := clocks[t.Clock]; !ok {
-				bad("action %q: timely names unknown clock %q", a.Name, t.Clock)
+				bad("timely_clock_unknown", a.Name, t.Clock)
 			}
 			if f, ok := fields[t.Field]; !ok || f.Type != FieldBool {
-				bad("action %q: timely field %q must be a bool field", a.Name, t.Field)
+				bad("timely_field", a.Name, t.Field)
 			}
 		}
 	}
@@ -523,12 +524,12 @@ func (d *Definition) Check() error {
 	}
 	for _, s := range d.States {
 		if !reach[s.Name] {
-			bad("state %q cannot be reached from %q", s.Name, d.Initial)
+			bad("state_unreachable", s.Name, d.Initial)
 		}
 		if !s.Terminal && !slices.ContainsFunc(d.Actions, func(a Action) bool {
 			return slices.Contains(a.From, s.Name) && slices.ContainsFunc(a.targetsFrom(s.Name), func(t string) bool { return t != s.Name })
 		}) {
-			bad("state %q is a dead end: mark it terminal or add an action out of it", s.Name)
+			bad("state_dead_end", s.Name)
 		}
 	}
 	if len(errs) > 0 {
@@ -537,79 +538,82 @@ func (d *Definition) Check() error {
 	return nil
 }
 
-// CheckError lists every problem of a refused definition.
+// CheckError lists every problem of a refused definition, in the order
+// Check finds them.
 type CheckError struct {
 	Type     string
 	Version  int
-	Problems []error
+	Problems []Problem
 }
 
 func (e *CheckError) Error() string {
-	return fmt.Sprintf("workflow %s v%d: %v", e.Type, e.Version, errors.Join(e.Problems...))
+	return fmt.Sprintf("workflow %s v%d: %s", e.Type, e.Version, strings.Join(e.Messages(), "\n"))
 }
 
-// Messages returns the problems as text.
+// Messages returns the problems in English.
 func (e *CheckError) Messages() []string {
 	out := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		out[i] = p.Error()
+		out[i] = p.String()
 	}
 	return out
 }
 
-func checkField(where string, f Field, top bool) []error {
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf(where+": "+format, args...))
+// checkField checks a case field or, below a list, an item field; where is
+// the path of its name.
+func checkField(where []string, f Field, top bool) []Problem {
+	var errs []Problem
+	bad := func(key string, args ...any) {
+		errs = append(errs, Problem{Key: ProblemKeyPrefix + key, Args: args, Field: where})
 	}
 	if !nameRe.MatchString(f.Name) {
-		bad("names are lower-case letters, digits and _")
+		bad("field_name_invalid")
 	}
 	if f.Label == "" {
-		bad("a label is required")
+		bad("field_label_required")
 	}
 	if !slices.Contains(fieldTypes, f.Type) {
-		bad("unknown type %q (known: %v)", f.Type, fieldTypes)
+		bad("field_type_unknown", f.Type, fieldTypes)
 	}
 	if (f.Type == FieldEnum) != (len(f.Values) > 0) {
-		bad("values are required for an enum and only for an enum")
+		bad("field_enum_values")
 	}
 	seen := map[string]bool{}
 	for _, v := range f.Values {
 		if v.Value == "" || seen[v.Value] {
-			bad("enum value %q is empty or repeated", v.Value)
+			bad("field_enum_value_bad", v.Value)
 		}
 		seen[v.Value] = true
 		if v.Deadline != nil && (!validKind(v.Deadline.Kind) || v.Deadline.Amount < 1) {
-			bad("value %q: invalid deadline", v.Value)
+			bad("field_value_deadline", v.Value)
 		}
 	}
 	if (f.Min != nil || f.Max != nil) && f.Type != FieldInt && f.Type != FieldDecimal && f.Type != FieldMoney {
-		bad("min and max apply to numbers only")
+		bad("field_min_max_type")
 	}
 	if f.Min != nil && f.Max != nil && *f.Min > *f.Max {
-		bad("min is above max")
+		bad("field_min_above_max")
 	}
 	if f.MaxLen < 0 || (f.MaxLen > 0 && f.Type != FieldString && f.Type != FieldText) {
-		bad("max_len applies to string and text only")
+		bad("field_max_len")
 	}
 	if f.Type == FieldList {
 		if !top {
-			bad("a list cannot hold a list")
+			bad("field_list_in_list")
 		}
 		if len(f.Items) == 0 {
-			bad("a list needs item fields")
+			bad("field_list_no_items")
 		}
 		names := map[string]bool{}
 		for _, it := range f.Items {
 			if names[it.Name] {
-				bad("item field %q defined twice", it.Name)
+				bad("field_item_duplicate", it.Name)
 			}
 			names[it.Name] = true
-			errs = append(errs, checkField(fmt.Sprintf("%s item %q", where, it.Name), it, false)...)
+			errs = append(errs, checkField(append(slices.Clip(where), it.Name), it, false)...)
 		}
 	} else if len(f.Items) > 0 || f.MaxItems != 0 {
-		bad("items and max_items apply to lists only")
+		bad("field_items_misplaced")
 	}
 	return errs
 }
