@@ -60,6 +60,11 @@ func (w *Web) funcs() template.FuncMap {
 		"pass": func(lang string, v any) map[string]any { return map[string]any{"Lang": lang, "V": v} },
 		// ferr hands the field-error partial a field's id and message.
 		"ferr": func(id, msg string) map[string]string { return map[string]string{"ID": id, "Msg": msg} },
+		// locfield is what the location fieldset takes: the page, the form
+		// and whether a place is required.
+		"locfield": func(p, f any, required bool) map[string]any {
+			return map[string]any{"P": p, "F": f, "Required": required}
+		},
 		"area": func(m2 float64) string { return fmt.Sprintf("%.0f", m2) },
 	}
 }
