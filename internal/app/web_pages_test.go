@@ -186,6 +186,7 @@ func TestWebPagesPolicy(t *testing.T) {
 	// A form coming back with its errors is HTML too.
 	checkHTML(t, "report with errors", pub.postMultipart("/report", url.Values{"csrf": {pub.csrf("/report")}}, nil))
 
+	moveID := mustUser(t, h, "wgy001").ID // the accounts page with a move form open
 	for _, user := range []string{"operator1", "dispatcher", "supervisor", "chengguan", "leping", "wgy001", "leader", "discipline", "admin"} {
 		w := newWebClient(t, h.srv.URL, nil)
 		w.login(user)
@@ -196,6 +197,7 @@ func TestWebPagesPolicy(t *testing.T) {
 		}
 		paths = append(paths, "/admin/rules", "/admin/rules?category=E0102", "/admin/rules/1")
 		paths = append(paths, "/admin/categories", "/admin/categories?type=city_case&q=E01", "/admin/categories/1")
+		paths = append(paths, fmt.Sprintf("/admin/users?move=%d", moveID), fmt.Sprintf("/admin/users?moved=%d", moveID))
 		visit(w, user, paths...)
 	}
 	// The JSON and the static files are not pages, but come from here too.

@@ -133,6 +133,10 @@ func (s *Service) AddUser(ctx context.Context, in NewUser) (model.User, error) {
 	}
 	if _, ok := s.Ref().Org[in.OrgID]; !ok {
 		v.add("org", "field.unknown_unit")
+	} else if in.Role.Valid() && !s.Ref().OrgFitsRole(in.Role, in.OrgID) {
+		// A grid worker belongs to a grid, a unit account to a unit cases
+		// go to, nobody else to a grid: the scopes follow from it.
+		v.add("org", "field.org_wrong_kind")
 	}
 	if utf8.RuneCountInString(in.Password) < 8 {
 		v.add("password", "field.password_short")

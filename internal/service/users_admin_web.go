@@ -1,10 +1,11 @@
 package service
 
 // What the accounts page (/admin/users) needs: adding an account,
-// resetting a password and disabling or enabling an account, in an
-// administrator's name. The command line calls the unchecked AddUser (it
-// runs with the data dir's rights, not a user's). A reset and a disable
-// end the account's open sessions.
+// resetting a password, disabling or enabling an account and moving it
+// to another org unit, in an administrator's name. The command line calls
+// the unchecked AddUser (it runs with the data dir's rights, not a
+// user's). A reset and a disable end the account's open sessions; a move
+// does not (see AdminSetUserOrg).
 
 import (
 	"context"
@@ -147,5 +148,62 @@ func (s *Service) AdminSetDisabled(ctx context.Context, actor model.User, userID
 			return u, err
 		}
 	}
+	return u, nil
+}
+
+// OrgFitsRole reports whether an account of role may belong to the org:
+// a grid worker to a unit grid (their grid scopes their work), a handling
+// unit to a unit cases can be dispatched to, any other role to an org
+// that is not a grid. Every demo account's org passes.
+func (r *Reference) OrgFitsRole(role model.Role, orgID int64) bool {
+	o, ok := r.Org[orgID]
+	if !ok {
+		return false
+	}
+	switch role {
+	case model.RoleGridWorker:
+		return o.Kind == model.OrgGrid
+	case model.RoleUnit:
+		return r.Dispatchable(orgID)
+	}
+	return o.Kind != model.OrgGrid
+}
+
+// AdminSetUserOrg moves an account to another org unit (a grid worker
+// takes over another grid, a unit's staff member moves to another
+// department). The org must exist ("field.unknown_unit") and fit the
+// account's role ("field.org_wrong_kind"); moving to the org the account
+// already has writes nothing. The account keeps its sessions: Authenticate
+// reads the account from the store on every request, so the move scopes
+// the account's very next request (a page or an API call) to the new org.
+func (s *Service) AdminSetUserOrg(ctx context.Context, actor model.User, userID, orgID int64) (model.User, error) {
+	if actor.Role != model.RoleAdmin {
+		return model.User{}, ErrForbidden
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.User{}, ErrNotFound
+	}
+	if err != nil {
+		return model.User{}, err
+	}
+	u.PasswordHash = ""
+	ref := s.Ref()
+	if _, ok := ref.Org[orgID]; !ok {
+		return u, Invalid("org", "field.unknown_unit")
+	}
+	if !ref.OrgFitsRole(u.Role, orgID) {
+		return u, Invalid("org", "field.org_wrong_kind")
+	}
+	if u.OrgID == orgID {
+		return u, nil
+	}
+	if err := s.store.SetUserOrg(ctx, u.ID, orgID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return u, ErrNotFound
+		}
+		return u, err
+	}
+	u.OrgID = orgID
 	return u, nil
 }

@@ -58,6 +58,9 @@ type Store interface {
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// SetUserDisabled disables or enables an account; ErrNotFound if none.
 	SetUserDisabled(ctx context.Context, userID int64, disabled bool) error
+	// SetUserOrg moves an account to another org unit (a staff move);
+	// ErrNotFound if none. The caller checks the org fits the role.
+	SetUserOrg(ctx context.Context, userID, orgID int64) error
 	// RecordLogin counts a failed login (setting the lock) or clears the count.
 	RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error
 	// SetTOTP stores a second-factor secret; UseTOTPStep spends a code's

@@ -372,23 +372,33 @@ func (w *Web) gridsPage(rw http.ResponseWriter, r *http.Request, q *req, status 
 		w.fail(rw, r, q, err)
 		return
 	}
+	// The worker column: the grid-worker accounts whose org is the grid
+	// (the org is what scopes a grid worker's work, and a move on the
+	// accounts page changes it); only a grid no such account is in falls
+	// back to the worker_id stored with the grid (an import's column).
 	byID := map[int64]model.User{}
-	workers := map[int64]string{}
+	workers := map[int64][]string{}
 	for _, u := range users {
 		byID[u.ID] = u
 		if u.Role == model.RoleGridWorker {
-			workers[u.OrgID] = u.DisplayName + " (" + u.Username + ")"
+			workers[u.OrgID] = append(workers[u.OrgID], u.DisplayName+" ("+u.Username+")")
 		}
+	}
+	sep := "、"
+	if q.lang == "en" {
+		sep = ", "
 	}
 	ref := w.svc.Ref()
 	v.Rows = make([]gridRow, 0, len(ref.GridList))
 	for _, g := range ref.GridList {
 		row := gridRow{ID: g.OrgID, Code: g.Code.String(), Name: g.Name, Community: ref.OrgName(g.CommunityID),
-			Street: ref.OrgName(g.StreetID), Worker: workers[g.OrgID], AreaM2: g.AreaM2}
-		if u, ok := byID[g.WorkerID]; ok {
-			row.Worker = u.DisplayName + " (" + u.Username + ")"
-		} else if g.WorkerID != 0 && row.Worker == "" {
-			row.Worker = "#" + strconv.FormatInt(g.WorkerID, 10)
+			Street: ref.OrgName(g.StreetID), Worker: strings.Join(workers[g.OrgID], sep), AreaM2: g.AreaM2}
+		if row.Worker == "" && g.WorkerID != 0 {
+			if u, ok := byID[g.WorkerID]; ok {
+				row.Worker = u.DisplayName + " (" + u.Username + ")"
+			} else {
+				row.Worker = "#" + strconv.FormatInt(g.WorkerID, 10)
+			}
 		}
 		v.Rows = append(v.Rows, row)
 	}

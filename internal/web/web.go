@@ -152,6 +152,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+usersPath, w.admin(w.adminUserAdd))
 	mux.HandleFunc("POST "+usersPath+"/{id}/password", w.admin(w.adminUserPassword))
 	mux.HandleFunc("POST "+usersPath+"/{id}/disabled", w.admin(w.adminUserDisabled))
+	mux.HandleFunc("POST "+usersPath+"/{id}/org", w.admin(w.adminUserOrg))
 	mux.HandleFunc("GET /admin/grids", w.admin(w.adminGrids))
 	mux.HandleFunc("GET "+sourcesPath, w.admin(w.adminSources))
 	mux.HandleFunc("POST "+sourcesPath, w.admin(w.adminSourceAdd))

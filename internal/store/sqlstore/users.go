@@ -100,6 +100,18 @@ func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool) 
 	return nil
 }
 
+// SetUserOrg moves an account to another org unit.
+func (db *DB) SetUserOrg(ctx context.Context, userID, orgID int64) error {
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE users SET org_id = ? WHERE id = ?`), orgID, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 // DeleteUserSessions ends every session of an account.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, error) {
 	res, err := db.w.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE user_id = ?`), userID)

@@ -160,6 +160,19 @@ func testUsers(t *testing.T, st store.Store) {
 	if err := st.SetPassword(ctx(), 9999, "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("SetPassword on missing user: %v", err)
 	}
+	// A staff move: the account's org changes, nothing else does.
+	if err := st.SetUserOrg(ctx(), u.ID, 5); err != nil {
+		t.Fatalf("SetUserOrg: %v", err)
+	}
+	if got, err := st.UserByID(ctx(), u.ID); err != nil || got.OrgID != 5 || got.Username != "operator1" || got.Role != model.RoleOperator || got.PasswordHash != "h2" {
+		t.Fatalf("after SetUserOrg: %+v, %v", got, err)
+	}
+	if err := st.SetUserOrg(ctx(), u.ID, 5); err != nil {
+		t.Fatalf("SetUserOrg to the same org: %v", err)
+	}
+	if err := st.SetUserOrg(ctx(), 424242, 5); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SetUserOrg on missing user: %v", err)
+	}
 	if users, _ := st.ListUsers(ctx()); len(users) != 1 {
 		t.Fatalf("ListUsers = %d users", len(users))
 	}
