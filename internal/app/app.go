@@ -162,6 +162,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		opt.Observe = func(ops int, took time.Duration) {
 			observe(took.Seconds())
 			size(float64(ops))
+			if took >= slowTransaction {
+				// Everyone waiting on the writer waited this long: usually
+				// the disk (fsync) or the host, worth an operator's look.
+				cfg.Log.Warn("slow write transaction", "ops", ops, "took", took.Round(time.Millisecond))
+			}
 		}
 		gc = sqlstore.NewGroupCommit(st, opt)
 		base = gc
@@ -227,6 +232,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	return a, nil
 }
+
+// slowTransaction is how long a batching writer's transaction may take
+// before it is logged.
+const slowTransaction = 250 * time.Millisecond
 
 // backgroundCheckBytes: a SQLite store larger than this is checked in the
 // background, not before the server answers.
