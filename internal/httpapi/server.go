@@ -43,7 +43,7 @@ type API struct {
 	i18n    *i18n.Catalog
 	log     *slog.Logger
 	routes  []string // patterns registered, in order (see Routes)
-	limiter *ipLimiter
+	limit   publicLimit
 	intake  *service.Intake
 	observe func(route string, status int, took time.Duration)
 }
@@ -57,9 +57,9 @@ func New(d Deps) *API {
 	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake, observe: d.Observe}
 	switch {
 	case d.PublicPerMinute == 0:
-		a.limiter = newIPLimiter(120, 60)
+		a.limit = publicLimit{120, 60}
 	case d.PublicPerMinute > 0:
-		a.limiter = newIPLimiter(d.PublicPerMinute, max(d.PublicPerMinute/2, 1))
+		a.limit = publicLimit{d.PublicPerMinute, max(d.PublicPerMinute/2, 1)}
 	}
 	return a
 }

@@ -44,17 +44,16 @@ type Deps struct {
 
 // Handler serves /open311/v2/.
 type Handler struct {
-	svc   *service.Service
-	i18n  *i18n.Catalog
-	log   *slog.Logger
-	rate  int
-	now   func() time.Time
-	limit *limiter
+	svc  *service.Service
+	i18n *i18n.Catalog
+	log  *slog.Logger
+	rate int
+	now  func() time.Time
 }
 
 // New returns the handler set.
 func New(d Deps) *Handler {
-	h := &Handler{svc: d.Service, i18n: d.I18n, log: d.Log, rate: d.Rate, now: d.Now, limit: newLimiter()}
+	h := &Handler{svc: d.Service, i18n: d.I18n, log: d.Log, rate: d.Rate, now: d.Now}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -250,7 +249,7 @@ func (h *Handler) apiKey(w http.ResponseWriter, r *http.Request, format, key str
 	if rate == 0 {
 		rate = h.rate
 	}
-	if ok, wait := h.limit.allow(k.ID, rate, h.now()); !ok {
+	if ok, wait := h.svc.AllowRate(r.Context(), "key "+strconv.FormatInt(k.ID, 10), rate, rate); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		h.errorf(w, r, format, http.StatusTooManyRequests, "open311.rate_limited")
 		return k, false

@@ -61,6 +61,7 @@ type Service struct {
 	// sourcesGen moves when this node adds or revokes an event source, so
 	// the intake's key cache reloads at once instead of within its TTL.
 	sourcesGen atomic.Int64
+	rates      rateCounter // see AllowRate
 }
 
 // New builds the service and loads the reference data.
@@ -81,6 +82,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	if s.toleranceM == 0 {
 		s.toleranceM = 30
 	}
+	s.rates = newRateCounter(s)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -98,6 +98,12 @@ type Store interface {
 
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
+
+	// HitRate counts one request against a rate-limit bucket in the
+	// minute starting at window and returns that minute's count so far,
+	// atomically across nodes; PruneRates drops minutes before before.
+	HitRate(ctx context.Context, bucket string, window time.Time) (int, error)
+	PruneRates(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Reference is the county's reference data: org tree, grids, categories,

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"Audit", testAudit},
 		{"Categories", testCategories},
+		{"Rates", testRates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -765,5 +766,41 @@ func testCategories(t *testing.T, st store.Store) {
 	}
 	if err := st.UpdateCategory(ctx(), model.Category{ID: 999, Name: "x"}, t1, 1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("changing an unknown category: %v", err)
+	}
+}
+
+// testRates: hits count per bucket and minute, concurrently without loss,
+// and old minutes are pruned.
+func testRates(t *testing.T, st store.Store) {
+	m0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	m1 := m0.Add(time.Minute)
+	for i := 1; i <= 3; i++ {
+		if n, err := st.HitRate(ctx(), "key 1", m0); err != nil || n != i {
+			t.Fatalf("hit %d = %d, %v", i, n, err)
+		}
+	}
+	if n, _ := st.HitRate(ctx(), "key 2", m0); n != 1 {
+		t.Fatalf("another bucket starts at %d", n)
+	}
+	if n, _ := st.HitRate(ctx(), "key 1", m1); n != 1 {
+		t.Fatalf("the next minute starts at %d", n)
+	}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := st.HitRate(ctx(), "key 3", m1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n, _ := st.HitRate(ctx(), "key 3", m1); n != 21 {
+		t.Fatalf("20 concurrent hits and one more counted %d", n)
+	}
+	if n, err := st.PruneRates(ctx(), m1); err != nil || n != 2 {
+		t.Fatalf("pruned %d minutes before %v (%v), want 2", n, m1, err)
+	}
+	if n, _ := st.HitRate(ctx(), "key 1", m0); n != 1 {
+		t.Fatalf("a pruned minute counts on from %d", n)
 	}
 }
