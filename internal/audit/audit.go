@@ -171,7 +171,22 @@ type Source interface {
 // VerifyAll walks the whole chain in pages and checks it reaches the
 // head. It returns how many entries verified and, for a broken chain, a
 // *Broken naming the first bad entry.
-func VerifyAll(ctx context.Context, src Source) (int64, error) {
+func VerifyAll(ctx context.Context, src Source) (n int64, err error) {
+	// A store that can read the chain as one snapshot does, so that a
+	// server appending meanwhile does not look like a cut chain.
+	if sn, ok := src.(interface {
+		AuditSnapshot(context.Context, func(Source) error) error
+	}); ok {
+		err = sn.AuditSnapshot(ctx, func(s Source) error {
+			n, err = verifyAll(ctx, s)
+			return err
+		})
+		return n, err
+	}
+	return verifyAll(ctx, src)
+}
+
+func verifyAll(ctx context.Context, src Source) (int64, error) {
 	headSeq, headHash, err := src.AuditHead(ctx)
 	if err != nil {
 		return 0, err

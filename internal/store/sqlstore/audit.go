@@ -114,7 +114,42 @@ func insertAuditPG(ctx context.Context, tx *sql.Tx, sealed []audit.Entry) error 
 
 // AuditEntries returns up to limit entries after seq, in order.
 func (db *DB) AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash
+	return auditReader{db, db.r}.AuditEntries(ctx, after, limit)
+}
+
+// AuditHead returns the recorded end of the chain (0 and the genesis when empty).
+func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	return auditReader{db, db.r}.AuditHead(ctx)
+}
+
+// AuditSnapshot runs fn over the audit chain as one snapshot (a read
+// transaction): a chain appended to while it is read is seen before or
+// after each append, never between an entry and the head it moved.
+func (db *DB) AuditSnapshot(ctx context.Context, fn func(audit.Source) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == "postgres" {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.r.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(auditReader{db, tx})
+}
+
+// auditReader reads the chain through a pool or one transaction.
+type auditReader struct {
+	db *DB
+	q  interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}
+}
+
+func (ar auditReader) AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	db := ar.db
+	rows, err := ar.q.QueryContext(ctx, db.q(`SELECT seq, at, user_id, username, role, action, target, result, ip, detail, alg, prev_hash, hash
  FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
 	if err != nil {
 		return nil, err
@@ -134,11 +169,10 @@ func (db *DB) AuditEntries(ctx context.Context, after int64, limit int) ([]audit
 	return out, rows.Err()
 }
 
-// AuditHead returns the recorded end of the chain (0 and the genesis when empty).
-func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
+func (ar auditReader) AuditHead(ctx context.Context) (int64, string, error) {
 	var seq int64
 	hash := audit.Genesis
-	err := db.r.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash)
+	err := ar.q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, audit.Genesis, nil
 	}

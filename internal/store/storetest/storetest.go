@@ -696,6 +696,33 @@ func testAudit(t *testing.T, st store.Store) {
 	if len(entries) != 2 || entries[0].Seq != 39 || entries[1].PrevHash != entries[0].Hash {
 		t.Fatalf("AuditEntries after 38 = %+v", entries)
 	}
+	// Verifying a chain that is being appended to: each verification sees
+	// the chain and its head as they were at one moment, never a head
+	// behind the entries (which would read as a cut chain).
+	stop := make(chan struct{})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e := audit.Entry{At: time.Now(), Username: "用户", Role: "operator", Action: "POST /api/v1/cases", Target: fmt.Sprint(i), Result: "201"}
+			if err := st.AppendAudit(ctx(), &e); err != nil {
+				t.Errorf("append: %v", err)
+				return
+			}
+		}
+	})
+	for range 30 {
+		if n, err := audit.VerifyAll(ctx(), st); err != nil || n < 40 {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("VerifyAll during appends = %d, %v", n, err)
+		}
+	}
+	close(stop)
+	wg.Wait()
 }
 
 // testCategories: a category added and changed keeps every state it had,
