@@ -164,3 +164,39 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Fatalf("GET openapi.json: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }
+
+// TestOpenAPIResponsesTyped refuses the placeholder {"type": ["object",
+// "array"]} as a success answer's schema: an integrator's generated client
+// learns nothing from it. internal/app's TestOpenAPIResponses checks the
+// schemas against real answers.
+func TestOpenAPIResponsesTyped(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths {
+		for m, raw := range item {
+			if !slices.Contains(methods, m) {
+				continue // parameters, summary …
+			}
+			var op struct {
+				Responses map[string]struct {
+					Content map[string]struct {
+						Schema map[string]any `json:"schema"`
+					} `json:"content"`
+				} `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", m, path, err)
+			}
+			for status, res := range op.Responses {
+				s := res.Content["application/json"].Schema
+				if t0, ok := s["type"].([]any); strings.HasPrefix(status, "2") && ok && len(t0) == 2 && t0[0] == "object" && t0[1] == "array" {
+					t.Errorf("%s %s %s: the answer's schema is the placeholder [object, array]", strings.ToUpper(m), path, status)
+				}
+			}
+		}
+	}
+}

@@ -726,7 +726,7 @@ func (s *Service) StatsTopics(ctx context.Context, actor model.User, p StatsPara
 		}
 	}
 	ref := s.Ref()
-	var out []TopicCandidate
+	out := []TopicCandidate{} // never null in JSON
 	for _, t := range acc {
 		if slices.ContainsFunc(t.Months, func(n int64) bool { return n < cfg.TopicMin }) {
 			continue
