@@ -421,6 +421,33 @@ func TestWebBrowser(t *testing.T) {
 		b.logout()
 	})
 
+	t.Run("admin pages on a phone", func(t *testing.T) {
+		b.t = t
+		// Every administrator's page fits the phone's width: wide tables
+		// scroll inside their frame, forms stack.
+		b.login("admin", "yiwang-demo")
+		for _, p := range []struct{ path, wait, shot string }{
+			{"/admin/", "h1", "admin-index"},
+			{"/admin/users", "h1", "admin-users"},
+			{"/admin/grids", "h1", "admin-grids"},
+			{"/admin/categories", "h1", "admin-categories"},
+			{"/admin/categories/1", "h1", "admin-category"},
+			{"/admin/rules", "h1", "admin-rules"},
+			{"/admin/apikeys", "h1", "admin-apikeys"},
+			{"/admin/sources", "h1", "admin-sources"},
+			{"/admin/calendar", "h1", "admin-calendar"},
+			{"/work/new", "#newcase-form", "admin-newcase"},
+		} {
+			b.open(p.path, p.wait)
+			if !b.eval(`document.documentElement.scrollWidth <= window.innerWidth`) {
+				b.shot("failure-" + p.shot)
+				t.Errorf("%s is wider than the phone's screen", p.path)
+			}
+			b.shot(p.shot)
+		}
+		b.logout()
+	})
+
 	t.Run("dashboard charts", func(t *testing.T) {
 		b.t = t
 		b.login("leader", "yiwang-demo")
