@@ -452,12 +452,7 @@ func (w *Web) categoryPage(rw http.ResponseWriter, r *http.Request, q *req, stat
 			v.Done = w.i18n.T(q.lang, "web.categories.saved", c.Code, n)
 		}
 	}
-	names := map[int64]string{}
-	if users, err := w.svc.StaffDirectory(r.Context(), q.user); err == nil {
-		for _, u := range users {
-			names[u.ID] = u.DisplayName + " (" + u.Username + ")"
-		}
-	}
+	author := w.authors(r.Context(), q.user)
 	for i := len(vs) - 1; i >= 0; i-- {
 		cv := vs[i]
 		hr := categoryVersionRow{Version: cv.Version, From: cv.ValidFrom, To: cv.ValidTo, Current: i == len(vs)-1,
@@ -472,11 +467,7 @@ func (w *Web) categoryPage(rw http.ResponseWriter, r *http.Request, q *req, stat
 				hr.Unit = "#" + strconv.FormatInt(cv.DefaultUnitID, 10)
 			}
 		}
-		if cv.ChangedBy != 0 {
-			if hr.By = names[cv.ChangedBy]; hr.By == "" {
-				hr.By = "#" + strconv.FormatInt(cv.ChangedBy, 10)
-			}
-		}
+		hr.By = author(cv.ChangedBy)
 		v.History = append(v.History, hr)
 	}
 	w.categoryOptions(q.lang, ref, &v, v.CategoryID)

@@ -398,23 +398,13 @@ func (w *Web) rulePage(rw http.ResponseWriter, r *http.Request, q *req, status i
 			v.Done = w.i18n.T(q.lang, "web.rules.saved", v.RuleID, n)
 		}
 	}
-	names := map[int64]string{}
-	if users, err := w.svc.StaffDirectory(r.Context(), q.user); err == nil {
-		for _, u := range users {
-			names[u.ID] = u.DisplayName + " (" + u.Username + ")"
-		}
-	}
+	author := w.authors(r.Context(), q.user)
 	for i := len(vs) - 1; i >= 0; i-- {
 		rv := vs[i]
 		row := ruleVersionRow{Version: rv.Version, From: rv.ValidFrom, To: rv.ValidTo, Deleted: rv.Deleted,
 			Current: live && i == len(vs)-1, Category: w.ruleCategory(q.lang, ref, rv.CategoryID),
 			Area: ref.OrgName(rv.AreaID), Unit: ref.OrgName(rv.UnitID), CoUnits: w.unitNames(ref, rv.CoUnitIDs), Note: rv.Note}
-		if rv.ChangedBy != 0 {
-			row.By = names[rv.ChangedBy]
-			if row.By == "" {
-				row.By = "#" + strconv.FormatInt(rv.ChangedBy, 10)
-			}
-		}
+		row.By = author(rv.ChangedBy)
 		v.History = append(v.History, row)
 	}
 	w.ruleOptions(q.lang, ref, &v)

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -156,4 +158,24 @@ func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, i
 		h.Set("Content-Disposition", "attachment")
 	}
 	io.Copy(rw, f)
+}
+
+// authors names staff accounts by id for version histories: "姓名
+// (username)", or "#id" for an account the directory does not list.
+func (w *Web) authors(ctx context.Context, viewer model.User) func(id int64) string {
+	names := map[int64]string{}
+	if users, err := w.svc.StaffDirectory(ctx, viewer); err == nil {
+		for _, u := range users {
+			names[u.ID] = u.DisplayName + " (" + u.Username + ")"
+		}
+	}
+	return func(id int64) string {
+		if id == 0 {
+			return ""
+		}
+		if n := names[id]; n != "" {
+			return n
+		}
+		return "#" + strconv.FormatInt(id, 10)
+	}
 }
