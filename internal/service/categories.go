@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -45,19 +46,21 @@ var deadlineBounds = map[model.DeadlineKind][2]int{
 	model.DeadlineNaturalDays:  {1, 365},
 }
 
-// categoryTypes are the case types categories may belong to: the category
-// type a definition names, or the definition's own type when it takes
-// categories without naming one.
-func (s *Service) categoryTypes() map[string]bool {
-	out := map[string]bool{}
+// CategoryCaseTypes lists, sorted, the case types categories may belong
+// to: the category type a definition names, or the definition's own type
+// when it takes categories without naming one.
+func (s *Service) CategoryCaseTypes() []string {
+	var out []string
 	for _, d := range s.workflows.All() {
-		switch {
-		case d.CategoryType != "":
-			out[d.CategoryType] = true
-		case d.CategoryPresence() != workflow.None:
-			out[d.Type] = true
+		t := d.CategoryType
+		if t == "" && d.CategoryPresence() != workflow.None {
+			t = d.Type
+		}
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -140,7 +143,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor model.User, in Categ
 	switch {
 	case in.CaseType == "":
 		v.add("case_type", "field.required")
-	case !s.categoryTypes()[in.CaseType]:
+	case !slices.Contains(s.CategoryCaseTypes(), in.CaseType):
 		v.add("case_type", "field.unknown_type")
 	}
 	s.checkCategory(ref, v, 0, in.CaseType, in)

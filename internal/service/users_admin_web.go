@@ -89,14 +89,10 @@ func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, user
 	if actor.Role != model.RoleAdmin {
 		return "", model.User{}, ErrForbidden
 	}
-	u, err := s.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", model.User{}, ErrNotFound
-	}
+	u, err := s.accountFor(ctx, userID)
 	if err != nil {
-		return "", model.User{}, err
+		return "", u, err
 	}
-	u.PasswordHash = ""
 	pw, err := GeneratePassword()
 	if err != nil {
 		return "", u, err
@@ -131,14 +127,10 @@ func (s *Service) AdminSetDisabled(ctx context.Context, actor model.User, userID
 	if disabled && userID == actor.ID {
 		return model.User{}, Invalid("disabled", "field.self_disable")
 	}
-	u, err := s.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, ErrNotFound
-	}
+	u, err := s.accountFor(ctx, userID)
 	if err != nil {
-		return model.User{}, err
+		return u, err
 	}
-	u.PasswordHash = ""
 	if err := s.store.SetUserDisabled(ctx, u.ID, disabled); err != nil {
 		return u, err
 	}
@@ -180,14 +172,10 @@ func (s *Service) AdminSetUserOrg(ctx context.Context, actor model.User, userID,
 	if actor.Role != model.RoleAdmin {
 		return model.User{}, ErrForbidden
 	}
-	u, err := s.store.UserByID(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, ErrNotFound
-	}
+	u, err := s.accountFor(ctx, userID)
 	if err != nil {
-		return model.User{}, err
+		return u, err
 	}
-	u.PasswordHash = ""
 	ref := s.Ref()
 	if _, ok := ref.Org[orgID]; !ok {
 		return u, Invalid("org", "field.unknown_unit")
@@ -205,5 +193,19 @@ func (s *Service) AdminSetUserOrg(ctx context.Context, actor model.User, userID,
 		return u, err
 	}
 	u.OrgID = orgID
+	return u, nil
+}
+
+// accountFor reads the account an administrator acts on, without its
+// password hash; ErrNotFound when there is none.
+func (s *Service) accountFor(ctx context.Context, userID int64) (model.User, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.User{}, ErrNotFound
+	}
+	if err != nil {
+		return model.User{}, err
+	}
+	u.PasswordHash = ""
 	return u, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
-	"github.com/yiwang-gov/yiwang/internal/workflow"
 )
 
 // The case categories (案件类别) and their deadline rules: the tree with
@@ -252,41 +251,10 @@ func (w *Web) caseTypeLabel(lang, typ string) string {
 }
 
 // categoryCaseTypes are the case types categories may belong to, as the
-// service decides: the category type a definition names, or the
-// definition's own type when it takes categories without naming one.
+// service decides, city cases and hotline orders first.
 func (w *Web) categoryCaseTypes() []string {
-	reg := w.svc.Workflows()
-	seen := map[string]bool{}
-	var out []string
-	add := func(t string) {
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	for _, t := range reg.Types() {
-		for _, d := range reg.All() {
-			if d.Type != t {
-				continue
-			}
-			switch {
-			case d.CategoryType != "":
-				add(d.CategoryType)
-			case d.CategoryPresence() != workflow.None:
-				add(d.Type)
-			}
-		}
-	}
-	rank := func(t string) int {
-		switch t {
-		case "city_case":
-			return 0
-		case "hotline_order":
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return cmp.Or(rank(a)-rank(b), cmp.Compare(a, b)) })
+	out := w.svc.CategoryCaseTypes()
+	slices.SortStableFunc(out, func(a, b string) int { return cmp.Or(caseTypeRank(a)-caseTypeRank(b), cmp.Compare(a, b)) })
 	return out
 }
 

@@ -179,3 +179,15 @@ func (w *Web) authors(ctx context.Context, viewer model.User) func(id int64) str
 		return "#" + strconv.FormatInt(id, 10)
 	}
 }
+
+// caseTypeRank puts the everyday case types first in lists: city cases,
+// then hotline orders, then the rest.
+func caseTypeRank(t string) int {
+	switch t {
+	case "city_case":
+		return 0
+	case "hotline_order":
+		return 1
+	}
+	return 2
+}

@@ -83,16 +83,7 @@ func (w *Web) creatableTypes(role model.Role) []*workflow.Definition {
 			out = append(out, d)
 		}
 	}
-	rank := func(t string) int {
-		switch t {
-		case "city_case":
-			return 0
-		case "hotline_order":
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(out, func(a, b *workflow.Definition) int { return rank(a.Type) - rank(b.Type) })
+	slices.SortStableFunc(out, func(a, b *workflow.Definition) int { return caseTypeRank(a.Type) - caseTypeRank(b.Type) })
 	return out
 }
 
