@@ -58,6 +58,12 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stdout, "审计日志链完整 / audit chain intact: %d entries verified\n", n)
+		// Entries committed with their writes but not chained yet (the
+		// server was stopped or killed within a moment of the write): the
+		// next start chains them first.
+		if p, err := st.PendingAuditCount(ctx); err == nil && p > 0 {
+			fmt.Fprintf(stdout, "另有 %d 条已提交的审计记录待入链（服务下次启动时入链） / %d committed entries wait to be chained (at the next start)\n", p, p)
+		}
 		return nil
 	}
 	w := stdout

@@ -189,6 +189,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// node) reaches this node: at once through LISTEN on PostgreSQL, and by
 	// polling the generation as a backstop.
 	a.Go(a.Service.WatchReference)
+	// Entries a crash left committed but unchained go onto the chain
+	// before the first request, so the audit pages and `audit verify` see
+	// every acknowledged write from the start.
+	a.Service.ChainPendingAudit(ctx)
 	a.Go(a.Service.RunAuditWriter)
 	a.Go(func(ctx context.Context) {
 		st.ListenReference(ctx, func() {

@@ -13,6 +13,7 @@ import (
 	"hash"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -137,6 +138,15 @@ func (v *Verifier) Count() int64 { return v.n }
 
 // Recorder is where the HTTP layer collects who made a request, filled in
 // by whichever handler authenticates it.
+//
+// A write request's recorder is also armed (Arm) with what its audit entry
+// needs. The store then claims the entry (Claim) inside the transaction of
+// the request's first audited write and commits it there, so a write that
+// was acknowledged always has its entry: a crash after the commit cannot
+// lose it, as it could when the entry was written after the answer. The
+// middleware writes an entry of its own only for requests whose entry no
+// write claimed (refused or failed writes, repeats answered from an
+// idempotency key).
 type Recorder struct {
 	UserID   int64
 	Username string
@@ -144,6 +154,82 @@ type Recorder struct {
 	Target   string
 	Detail   string
 	Skip     bool
+
+	mu      sync.Mutex
+	armed   bool
+	claimed bool
+	arm     Arm
+}
+
+// Arm is what a write request's committed entry is made of, besides who
+// sent it (read from the recorder when the entry is claimed, since
+// authentication fills it in after the recorder was armed).
+type Arm struct {
+	// Action names the route; a function because the router decides it
+	// after the middleware armed the recorder.
+	Action func() string
+	Path   string
+	IP     string
+	Alg    string
+	Now    func() time.Time
+}
+
+// Arm prepares the recorder for a write request.
+func (r *Recorder) Arm(a Arm) {
+	r.mu.Lock()
+	r.armed, r.arm = true, a
+	r.mu.Unlock()
+}
+
+// Claim hands the request's entry, naming target (e.g. "case:12"; empty:
+// the request's path), to the write that will commit it. It answers false
+// when the recorder is not armed, the request is not to be audited, or an
+// earlier write of the same request claimed the entry already. A write
+// that then fails must call Unclaim, so that the middleware records the
+// refused request instead.
+func (r *Recorder) Claim(target string) (Entry, bool) {
+	if r == nil {
+		return Entry{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.armed || r.claimed || r.Skip {
+		return Entry{}, false
+	}
+	r.claimed = true
+	if target == "" {
+		target = r.Target
+	}
+	if target == "" {
+		target = r.arm.Path
+	}
+	action := r.arm.Path
+	if r.arm.Action != nil {
+		action = r.arm.Action()
+	}
+	now := time.Now
+	if r.arm.Now != nil {
+		now = r.arm.Now
+	}
+	return Entry{At: now(), UserID: r.UserID, Username: r.Username, Role: r.Role, Action: action, Target: target,
+		Result: "ok", IP: r.arm.IP, Detail: r.Detail, Alg: r.arm.Alg}, true
+}
+
+// Unclaim gives the entry back after the write that claimed it failed.
+func (r *Recorder) Unclaim() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.claimed = false
+	r.mu.Unlock()
+}
+
+// Claimed reports whether a committed write carries the request's entry.
+func (r *Recorder) Claimed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.claimed
 }
 
 type ctxKey struct{}
@@ -160,6 +246,16 @@ func FromContext(ctx context.Context) *Recorder {
 		return r
 	}
 	return &Recorder{}
+}
+
+// ClaimFrom claims the entry of the request ctx belongs to, if any.
+func ClaimFrom(ctx context.Context, target string) (Entry, *Recorder, bool) {
+	r, ok := ctx.Value(ctxKey{}).(*Recorder)
+	if !ok {
+		return Entry{}, nil, false
+	}
+	e, ok := r.Claim(target)
+	return e, r, ok
 }
 
 // Source is where Verify reads the chain from (the store).

@@ -159,14 +159,27 @@ func (a *API) Middleware(next http.Handler) http.Handler {
 		if !a.rateLimit(sw, r) {
 			return
 		}
+		write := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+		if write {
+			// The router names the route after this point; the entry asks
+			// for it when a write claims it.
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			a.svc.ArmAudit(rec, func() string {
+				if r.Pattern != "" {
+					return r.Pattern
+				}
+				return r.Method + " " + r.URL.Path
+			}, r.URL.Path, host)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				a.log.Error("panic", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				a.writeError(sw, r, http.StatusInternalServerError, "error.internal", nil)
 			}
 			a.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", time.Since(start).Milliseconds())
-			// Every write, accepted or refused, goes on the audit chain.
-			if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && !rec.Skip {
+			// Every write, accepted or refused, goes on the audit chain:
+			// here unless a committed write carries its entry already.
+			if write && !rec.Skip && !rec.Claimed() {
 				action := r.Pattern
 				if action == "" {
 					action = r.Method + " " + r.URL.Path

@@ -26,20 +26,27 @@ func mayReveal(r model.Role) bool {
 // with a stated reason, and writes the view to the audit chain before
 // answering. Anonymous reporters are never revealed.
 func (s *Service) RevealReporter(ctx context.Context, actor model.User, caseID int64, reason, ip string) (model.Reporter, error) {
+	reason = strings.TrimSpace(reason)
+	entry := audit.Entry{UserID: actor.ID, Username: actor.Username, Role: string(actor.Role), Action: "reveal_reporter",
+		Target: "case:" + itoa(caseID), IP: ip, Detail: reason}
+	// A refused attempt is recorded before the refusal is answered: who
+	// tried to see whom is what an investigation of a leak asks first.
+	deny := func(err error) (model.Reporter, error) {
+		entry.Result, entry.At, entry.Alg = "denied", s.now(), s.auditAlg
+		if aerr := s.store.AppendAudit(context.WithoutCancel(ctx), &entry); aerr != nil {
+			return model.Reporter{}, aerr
+		}
+		return model.Reporter{}, err
+	}
 	c, err := s.store.Case(ctx, caseID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.CanSee(actor, c)) {
-		return model.Reporter{}, ErrNotFound
+		return deny(ErrNotFound)
 	}
 	if err != nil {
 		return model.Reporter{}, err
 	}
-	reason = strings.TrimSpace(reason)
-	entry := audit.Entry{UserID: actor.ID, Username: actor.Username, Role: string(actor.Role), Action: "reveal_reporter",
-		Target: "case:" + itoa(c.ID), IP: ip, Detail: reason}
 	if !mayReveal(actor.Role) || c.Anonymous {
-		entry.Result = "denied"
-		s.Audit(ctx, entry)
-		return model.Reporter{}, ErrForbidden
+		return deny(ErrForbidden)
 	}
 	if utf8.RuneCountInString(reason) < 4 {
 		return model.Reporter{}, Invalid("reason", "field.reason_required")

@@ -17,4 +17,10 @@ type AuditStore interface {
 	AuditEntries(ctx context.Context, after int64, limit int) ([]audit.Entry, error)
 	// AuditHead returns the last seq and hash recorded.
 	AuditHead(ctx context.Context) (int64, string, error)
+	// ChainPendingAudit moves up to limit entries that writes committed
+	// unchained (audit.Recorder.Claim) onto the chain, oldest first, and
+	// answers how many it moved.
+	ChainPendingAudit(ctx context.Context, limit int) (int, error)
+	// PendingAuditCount is how many entries wait to be chained.
+	PendingAuditCount(ctx context.Context) (int64, error)
 }

@@ -23,51 +23,65 @@ func (db *DB) AppendAuditBatch(ctx context.Context, entries []*audit.Entry) erro
 		return nil
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT seq, hash FROM audit_head WHERE id = 1`
-		if db.dialect == "postgres" {
-			q += ` FOR UPDATE`
-		}
-		var seq int64
-		prev := audit.Genesis
-		err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev)
-		first := errors.Is(err, sql.ErrNoRows)
-		if err != nil && !first {
-			return err
-		}
-		if first && db.dialect == "postgres" {
-			// Two nodes writing the very first entry: one insert wins, the
-			// other retries through the conflict.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT DO NOTHING`, audit.Genesis); err != nil {
-				return err
-			}
-			if err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev); err != nil {
-				return err
-			}
-			first = false
-		}
-		sealed := make([]audit.Entry, len(entries))
+		in := make([]audit.Entry, len(entries))
 		for i, e := range entries {
-			s, err := audit.Seal(*e, seq, prev)
-			if err != nil {
-				return err
-			}
-			sealed[i], seq, prev = s, s.Seq, s.Hash
+			in[i] = *e
 		}
-		if err := db.insertAudit(ctx, tx, sealed); err != nil {
+		if err := db.chainInTx(ctx, tx, in); err != nil {
 			return err
 		}
-		if first {
-			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), seq, prev)
-		} else {
-			_, err = tx.ExecContext(ctx, db.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), seq, prev)
+		for i := range entries {
+			*entries[i] = in[i]
 		}
-		if err == nil {
-			for i := range entries {
-				*entries[i] = sealed[i]
-			}
-		}
-		return err
+		return nil
 	})
+}
+
+// chainInTx seals entries (in place) onto the chain after its head, read
+// with FOR UPDATE on PostgreSQL, and moves the head.
+func (db *DB) chainInTx(ctx context.Context, tx *sql.Tx, entries []audit.Entry) error {
+	q := `SELECT seq, hash FROM audit_head WHERE id = 1`
+	if db.dialect == "postgres" {
+		q += ` FOR UPDATE`
+	}
+	var seq int64
+	prev := audit.Genesis
+	err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev)
+	first := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !first {
+		return err
+	}
+	if first && db.dialect == "postgres" {
+		// Two nodes writing the very first entry: one insert wins, the
+		// other retries through the conflict.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT DO NOTHING`, audit.Genesis); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, q).Scan(&seq, &prev); err != nil {
+			return err
+		}
+		first = false
+	}
+	sealed := make([]audit.Entry, len(entries))
+	for i, e := range entries {
+		s, err := audit.Seal(e, seq, prev)
+		if err != nil {
+			return err
+		}
+		sealed[i], seq, prev = s, s.Seq, s.Hash
+	}
+	if err := db.insertAudit(ctx, tx, sealed); err != nil {
+		return err
+	}
+	if first {
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)`), seq, prev)
+	} else {
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), seq, prev)
+	}
+	if err == nil {
+		copy(entries, sealed)
+	}
+	return err
 }
 
 // insertAudit writes sealed entries: one INSERT each on SQLite (in
@@ -177,4 +191,94 @@ func (ar auditReader) AuditHead(ctx context.Context) (int64, string, error) {
 		return 0, audit.Genesis, nil
 	}
 	return seq, hash, err
+}
+
+// claimAudit takes the audit entry of the request ctx belongs to, naming
+// target, for the write about to be made (see audit.Recorder). The second
+// result gives the entry back if the write fails.
+func claimAudit(ctx context.Context, target string) (*audit.Entry, func()) {
+	e, rec, ok := audit.ClaimFrom(ctx, target)
+	if !ok {
+		return nil, func() {}
+	}
+	return &e, rec.Unclaim
+}
+
+const insertPendingSQL = `INSERT INTO audit_pending (at, user_id, username, role, action, target, result, ip, detail, alg)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertPendingAudit writes a claimed entry, unchained, in the write's
+// own transaction; the audit writer chains it (ChainPendingAudit).
+func (db *DB) insertPendingAudit(ctx context.Context, tx *sql.Tx, e *audit.Entry) error {
+	if e == nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, db.q(insertPendingSQL), ms(e.At), nullID(e.UserID), e.Username, e.Role, e.Action,
+		e.Target, e.Result, e.IP, e.Detail, e.Alg)
+	return err
+}
+
+// pendingAudit reads up to limit unchained entries, oldest first, locking
+// them on PostgreSQL (SKIP LOCKED: two nodes' writers take different rows
+// and then queue on the chain's head).
+func (db *DB) pendingAudit(ctx context.Context, tx *sql.Tx, limit int) (ids []int64, entries []audit.Entry, err error) {
+	q := `SELECT id, at, user_id, username, role, action, target, result, ip, detail, alg FROM audit_pending ORDER BY id LIMIT ?`
+	if db.dialect == "postgres" {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.QueryContext(ctx, db.q(q), limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, at int64
+			user   sql.NullInt64
+			e      audit.Entry
+		)
+		if err := rows.Scan(&id, &at, &user, &e.Username, &e.Role, &e.Action, &e.Target, &e.Result, &e.IP, &e.Detail, &e.Alg); err != nil {
+			return nil, nil, err
+		}
+		e.At, e.UserID = fromMs(at), user.Int64
+		ids, entries = append(ids, id), append(entries, e)
+	}
+	return ids, entries, rows.Err()
+}
+
+func (db *DB) deletePending(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if db.dialect == "postgres" {
+		_, err := tx.ExecContext(ctx, `DELETE FROM audit_pending WHERE id = ANY($1::bigint[])`, ids)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM audit_pending WHERE id >= ? AND id <= ?`, ids[0], ids[len(ids)-1])
+	return err
+}
+
+// ChainPendingAudit moves up to limit committed-but-unchained entries onto
+// the chain, in one transaction, and answers how many it moved.
+func (db *DB) ChainPendingAudit(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		ids, entries, err := db.pendingAudit(ctx, tx, limit)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		if err := db.chainInTx(ctx, tx, entries); err != nil {
+			return err
+		}
+		n = len(entries)
+		return db.deletePending(ctx, tx, ids)
+	})
+	return n, err
+}
+
+// PendingAuditCount is how many entries wait to be chained.
+func (db *DB) PendingAuditCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_pending`).Scan(&n)
+	return n, err
 }

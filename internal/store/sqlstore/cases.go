@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
@@ -119,7 +121,16 @@ func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, id
 	if db.dialect == "postgres" {
 		return db.createCasePG(ctx, c, ev, idemKey, timers, timed)
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error { return db.newCase(ctx, tx, c, ev, idemKey, timers, timed) })
+	ae, unclaim := claimAudit(ctx, "")
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.newCase(ctx, tx, c, ev, idemKey, timers, timed); err != nil {
+			return err
+		}
+		return db.insertPendingAudit(ctx, tx, caseAudit(ae, c.ID))
+	})
+	if err != nil {
+		unclaim()
+	}
 	// Two nodes racing on one key: the loser's insert hits the unique
 	// index; answer as if it had found the winner's case.
 	if err != nil && idemKey != "" && isUnique(err) {
@@ -138,7 +149,7 @@ func (db *DB) createCase(ctx context.Context, c *model.Case, ev *model.Event, id
 // recompute gives: none (recomputed only if the caller set one).
 func (db *DB) newCase(ctx context.Context, tx *sql.Tx, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
 	if db.dialect == "postgres" {
-		return db.createCasePGOn(ctx, tx, c, ev, idemKey, timers, timed)
+		return db.createCasePGOn(ctx, tx, c, ev, idemKey, timers, timed, nil)
 	}
 	if idemKey != "" {
 		id, err := db.caseIDByKey(ctx, tx, idemKey)
@@ -196,7 +207,8 @@ func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, 
 	if err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	ae, unclaim := claimAudit(ctx, "case:"+strconv.FormatInt(c.ID, 10))
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE cases SET status = ?, version = ?, unit_id = ?, routing = ?, master_id = ?, due_at = ?,
  satisfaction = ?, updated_at = ?, closed_at = ?, category_id = ?, description = ?, address = ?, fields = ?, flow = ?, owner_id = ? WHERE id = ? AND version = ?`),
 			string(c.Status), c.Version, nullID(c.UnitID), c.Routing, nullID(c.MasterID), nullMs(c.DueAt), c.Satisfaction,
@@ -220,8 +232,23 @@ func (db *DB) updateCase(ctx context.Context, c *model.Case, expectVersion int, 
 				return err
 			}
 		}
+		if err := db.insertPendingAudit(ctx, tx, ae); err != nil {
+			return err
+		}
 		return db.enqueue(ctx, tx, ev)
 	})
+	if err != nil {
+		unclaim()
+	}
+	return err
+}
+
+// caseAudit names the new case in a claimed entry (nil stays nil).
+func caseAudit(e *audit.Entry, caseID int64) *audit.Entry {
+	if e != nil {
+		e.Target = "case:" + strconv.FormatInt(caseID, 10)
+	}
+	return e
 }
 
 // Case returns one case or ErrNotFound.

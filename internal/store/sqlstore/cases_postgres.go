@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
@@ -23,15 +24,23 @@ import (
 // A repeated idempotency key inserts nothing (ON CONFLICT DO NOTHING also
 // waits for a concurrent insert of the same key to commit) and answers
 // store.ErrConflict with the first case's id.
+//
+// The request's audit entry, when it has one to claim, is one more CTE of
+// the same statement (audit_pending), so it commits with the case.
 func (db *DB) createCasePG(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
-	return db.createCasePGOn(ctx, db.w, c, ev, idemKey, timers, timed)
+	ae, unclaim := claimAudit(ctx, "")
+	err := db.createCasePGOn(ctx, db.w, c, ev, idemKey, timers, timed, ae)
+	if err != nil {
+		unclaim()
+	}
+	return err
 }
 
 // createCasePGOn is createCasePG on q: the pool (the statement is its own
 // transaction) or a transaction the case shares with other writes.
 func (db *DB) createCasePGOn(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool) error {
+}, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec, timed bool, ae *audit.Entry) error {
 	alert := c.Alert
 	if timed {
 		alert = model.AlertNone
@@ -65,6 +74,12 @@ func (db *DB) createCasePGOn(ctx context.Context, q interface {
 		ev.Note, nullID(ev.UnitID), ev.Result, strings.Join(ev.Attachments, ","), data,
 		// $45…: attachments, timers
 		atts, clocks, kinds, fireAt)
+	// $49…: the request's audit entry, written only when there is one
+	var a audit.Entry
+	if ae != nil {
+		a = *ae
+	}
+	args = append(args, ae != nil, ms(a.At), nullID(a.UserID), a.Username, a.Role, a.Action, a.Result, a.IP, a.Detail, a.Alg)
 	err = q.QueryRowContext(ctx, createCasePGSQL, args...).Scan(&caseID, &eventID)
 	if errors.Is(err, sql.ErrNoRows) && idemKey != "" {
 		id, lerr := db.caseIDByKey(ctx, q, idemKey)
@@ -78,6 +93,7 @@ func (db *DB) createCasePGOn(ctx context.Context, q interface {
 		return err
 	}
 	c.ID, c.Alert = caseID, alert
+	caseAudit(ae, caseID)
 	ev.ID, ev.CaseID, ev.Seq = eventID, caseID, c.Version
 	return nil
 }
@@ -100,5 +116,8 @@ t AS (
  INSERT INTO timers (case_id, clock, kind, fire_at, created_at)
  SELECT c.id, t.clock, t.kind, t.fire_at, $25 FROM c, unnest($46::text[], $47::text[], $48::bigint[]) AS t(clock, kind, fire_at)),
 o AS (
- INSERT INTO outbox (event_id, created_at) SELECT e.id, $33 FROM e)
+ INSERT INTO outbox (event_id, created_at) SELECT e.id, $33 FROM e),
+p AS (
+ INSERT INTO audit_pending (at, user_id, username, role, action, target, result, ip, detail, alg)
+ SELECT $50, $51, $52, $53, $54, 'case:' || c.id, $55, $56, $57, $58 FROM c WHERE $49::boolean)
 SELECT e.case_id, e.id FROM e`

@@ -403,11 +403,28 @@ func (g *GroupCommit) CreateCase(ctx context.Context, c *model.Case, ev *model.E
 
 // CreateCaseTimed inserts the case, its first event, its timers and its
 // outbox row inside the next group transaction.
+//
+// The request's audit entry, when it has one to claim, is sealed onto the
+// chain in the case's own savepoint: the case and its entry commit
+// together or not at all.
 func (g *GroupCommit) CreateCaseTimed(ctx context.Context, c *model.Case, ev *model.Event, idemKey string, timers []store.TimerSpec) error {
-	it := newItem(func(b *gcBatch) error { return b.createCase(c, ev, idemKey, timers) })
+	ae, unclaim := claimAudit(ctx, "")
+	it := newItem(func(b *gcBatch) error {
+		if err := b.createCase(c, ev, idemKey, timers); err != nil {
+			return err
+		}
+		if ae == nil {
+			return nil
+		}
+		_, err := b.appendAudit(*caseAudit(ae, c.ID))
+		return err
+	})
 	err := g.submit(ctx, it)
 	if err == nil {
 		err = it.result(0)
+	}
+	if err != nil {
+		unclaim()
 	}
 	// Two nodes racing on one key (PostgreSQL): the loser's insert hits
 	// the unique index; answer as if it had found the winner's case.
@@ -533,4 +550,27 @@ func (b *gcBatch) putCasePlace(p store.CasePlace) error {
  ON CONFLICT (case_id) DO UPDATE SET grid_version = excluded.grid_version, rule_id = excluded.rule_id, rule_version = excluded.rule_version,
  co_units = excluded.co_units, component_code = excluded.component_code, component_m = excluded.component_m, fallback = excluded.fallback, exact = excluded.exact`,
 		p.CaseID, p.GridVersion, p.RuleID, p.RuleVersion, joinIDs(p.CoUnitIDs), p.ComponentCode, p.ComponentM, boolInt(p.Fallback), boolInt(p.Exact))
+}
+
+// ChainPendingAudit moves unchained entries (written by transactions
+// outside the batching writer) onto the chain inside the next group
+// transaction, so the writer's cached head stays the only head.
+func (g *GroupCommit) ChainPendingAudit(ctx context.Context, limit int) (int, error) {
+	n := 0
+	it := newItem(func(b *gcBatch) error {
+		n = 0
+		ids, entries, err := b.db.pendingAudit(b.ctx, b.tx, limit)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		if _, err := b.appendAudit(entries...); err != nil {
+			return err
+		}
+		n = len(entries)
+		return b.db.deletePending(b.ctx, b.tx, ids)
+	})
+	if err := g.submit(ctx, it); err != nil {
+		return 0, err
+	}
+	return n, it.result(0)
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Settings", testSettings},
 		{"Outbox", testOutbox},
 		{"Audit", testAudit},
+		{"AuditWithWrite", testAuditWithWrite},
 		{"Categories", testCategories},
 		{"Rates", testRates},
 	}
@@ -723,6 +724,85 @@ func testAudit(t *testing.T, st store.Store) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// testAuditWithWrite: a write request's entry commits with its write. A
+// create and an update claim the armed entry, name their case, and after
+// chaining it is on the chain once; a failed write gives the entry back
+// (nothing pending), and a second write of the same request adds none.
+func testAuditWithWrite(t *testing.T, st store.Store) {
+	loaded(t, st)
+	t0 := time.UnixMilli(1_750_000_000_000)
+	armed := func() (context.Context, *audit.Recorder) {
+		c, rec := audit.WithRecorder(ctx())
+		rec.UserID, rec.Username, rec.Role = 7, "受理员", "operator"
+		rec.Arm(audit.Arm{Action: func() string { return "POST /api/v1/cases" }, Path: "/api/v1/cases", IP: "127.0.0.9", Alg: "sha256", Now: func() time.Time { return t0 }})
+		return c, rec
+	}
+	// A failing create (unknown attachment) leaves nothing pending.
+	fctx, frec := armed()
+	bad, bev := NewCase(9, t0)
+	bev.Attachments = []string{"no-such-attachment"}
+	if err := st.CreateCase(fctx, &bad, &bev, ""); err == nil {
+		t.Fatal("create with a missing attachment accepted")
+	}
+	if frec.Claimed() {
+		t.Fatal("a failed create kept the request's audit entry")
+	}
+	cctx, rec := armed()
+	c, ev := NewCase(1, t0)
+	if err := st.CreateCase(cctx, &c, &ev, "audit-key"); err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Claimed() {
+		t.Fatal("the create did not carry the request's audit entry")
+	}
+	// The same request writing again adds no second entry.
+	c.Version++
+	c.UpdatedAt = t0.Add(time.Minute)
+	if err := st.UpdateCase(cctx, &c, c.Version-1, &model.Event{At: c.UpdatedAt, ActorName: "受理员", Role: model.RoleOperator, Action: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	// An update in a request of its own names the case.
+	uctx, urec := armed()
+	c.Version++
+	if err := st.UpdateCase(uctx, &c, c.Version-1, &model.Event{At: c.UpdatedAt, ActorName: "受理员", Role: model.RoleOperator, Action: "dispatch"}); err != nil || !urec.Claimed() {
+		t.Fatalf("update: %v, claimed %v", err, urec.Claimed())
+	}
+	// A replayed create writes nothing and keeps no entry.
+	rctx, rrec := armed()
+	again, aev := NewCase(2, t0)
+	if err := st.CreateCase(rctx, &again, &aev, "audit-key"); !errors.Is(err, store.ErrConflict) || rrec.Claimed() {
+		t.Fatalf("replay: %v, claimed %v", err, rrec.Claimed())
+	}
+	// A write outside any request (a timer, an import) carries none.
+	other, oev := NewCase(3, t0)
+	if err := st.CreateCase(ctx(), &other, &oev, ""); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := st.ChainPendingAudit(ctx(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if n, err := st.PendingAuditCount(ctx()); err != nil || n != 0 {
+		t.Fatalf("pending after chaining = %d, %v", n, err)
+	}
+	n, err := audit.VerifyAll(ctx(), st)
+	if err != nil || n != 2 {
+		t.Fatalf("VerifyAll = %d, %v; want the create's and the update's entry", n, err)
+	}
+	entries, _ := st.AuditEntries(ctx(), 0, 10)
+	want := "case:" + fmt.Sprint(c.ID)
+	for _, e := range entries {
+		if e.Target != want || e.Username != "受理员" || e.IP != "127.0.0.9" || e.Action != "POST /api/v1/cases" || e.Result != "ok" || !e.At.Equal(t0) {
+			t.Errorf("entry %+v, want target %s by 受理员", e, want)
+		}
+	}
 }
 
 // testCategories: a category added and changed keeps every state it had,
