@@ -30,7 +30,7 @@ func (db *DB) ListAddresses(ctx context.Context) ([]store.Address, error) {
 
 // ApplyAddresses upserts addresses by text and removes the listed ids.
 func (db *DB) ApplyAddresses(ctx context.Context, upsert []store.Address, remove []int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		for _, id := range remove {
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM addresses WHERE id = ?`), id); err != nil {
 				return err

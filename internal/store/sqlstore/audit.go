@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
 )
@@ -281,4 +282,32 @@ func (db *DB) PendingAuditCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_pending`).Scan(&n)
 	return n, err
+}
+
+// auditedTx is tx for a write a person asks for: the request's audit
+// entry, if it has one to claim, is committed in the same transaction,
+// naming target() (evaluated after fn, so a new row's id can be in it;
+// nil or "" names the request's path).
+func (db *DB) auditedTx(ctx context.Context, target func() string, fn func(*sql.Tx) error) error {
+	ae, unclaim := claimAudit(ctx, "")
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if ae != nil && target != nil {
+			if t := target(); t != "" {
+				ae.Target = t
+			}
+		}
+		return db.insertPendingAudit(ctx, tx, ae)
+	})
+	if err != nil {
+		unclaim()
+	}
+	return err
+}
+
+// objectTarget names an object in an audit entry: "kind:id".
+func objectTarget(kind string, id *int64) func() string {
+	return func() string { return kind + ":" + strconv.FormatInt(*id, 10) }
 }

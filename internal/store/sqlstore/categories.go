@@ -25,7 +25,7 @@ func scanCategory(row interface{ Scan(...any) error }) (model.Category, error) {
 
 // CreateCategory inserts a category and its first version.
 func (db *DB) CreateCategory(ctx context.Context, c *model.Category, at time.Time, by int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("category", &c.ID), func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO categories (parent_id, code, kind, name, name_en, case_type, default_unit_id, deadline_kind, deadline_amount, public)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 			nullID(c.ParentID), c.Code, string(c.Kind), c.Name, c.NameEn, c.CaseType, nullID(c.DefaultUnitID), string(c.Deadline.Kind), c.Deadline.Amount, boolInt(c.Public)).Scan(&c.ID)
@@ -45,7 +45,7 @@ func (db *DB) CreateCategory(ctx context.Context, c *model.Category, at time.Tim
 // UpdateCategory replaces a category's changeable attributes and keeps
 // the state it had as a closed version.
 func (db *DB) UpdateCategory(ctx context.Context, c model.Category, at time.Time, by int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("category", &c.ID), func(tx *sql.Tx) error {
 		old, err := scanCategory(tx.QueryRowContext(ctx, db.q(`SELECT `+categoryColumns+` FROM categories WHERE id = ?`), c.ID))
 		if err == sql.ErrNoRows {
 			return store.ErrNotFound

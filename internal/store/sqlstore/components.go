@@ -30,7 +30,7 @@ func (db *DB) ListComponents(ctx context.Context) ([]store.Component, error) {
 
 // ApplyComponents upserts components by code and removes the listed codes.
 func (db *DB) ApplyComponents(ctx context.Context, upsert []store.Component, remove []string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		for _, code := range remove {
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM components WHERE code = ?`), code); err != nil {
 				return err

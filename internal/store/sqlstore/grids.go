@@ -47,7 +47,7 @@ func (db *DB) BumpGeoGeneration(ctx context.Context) error {
 func (db *DB) ApplyGridChanges(ctx context.Context, ch store.GridChanges) ([]int64, error) {
 	var ids []int64
 	at := ms(ch.At)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		ids = ids[:0]
 		for _, id := range ch.Retire {
 			if err := db.closeGridVersion(ctx, tx, id, at); err != nil {

@@ -100,7 +100,7 @@ func (db *DB) putAttrs(ctx context.Context, tx *sql.Tx, categoryID int64, attrs 
 
 // PutServiceAttributes replaces a category's metadata and attributes.
 func (db *DB) PutServiceAttributes(ctx context.Context, meta store.ServiceMeta, attrs []store.ServiceAttribute) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		if err := db.putMeta(ctx, tx, meta); err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (db *DB) PutServiceAttributes(ctx context.Context, meta store.ServiceMeta, 
 // attributes in one transaction. A negative ParentID -(i+1) names cats[i].
 func (db *DB) ImportServices(ctx context.Context, cats []model.Category, metas []store.ServiceMeta, attrs [][]store.ServiceAttribute) ([]int64, error) {
 	ids := make([]int64, len(cats))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		if err := db.resetSequences(ctx, tx, "categories"); err != nil {
 			return err
 		}
@@ -402,7 +402,7 @@ func (db *DB) Timelines(ctx context.Context, caseIDs []int64) (map[int64][]model
 
 // AddOpen311Update stores a citizen front end's update.
 func (db *DB) AddOpen311Update(ctx context.Context, u *store.Open311Update) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("case", &u.CaseID), func(tx *sql.Tx) error {
 		if u.ExternalID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM open311_updates WHERE api_key_id = ? AND external_id = ?`), u.APIKeyID, u.ExternalID).Scan(&id)

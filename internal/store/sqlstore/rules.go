@@ -58,7 +58,7 @@ func (db *DB) ListRules(ctx context.Context) ([]store.Rule, error) {
 
 // CreateRule inserts a rule and its first version.
 func (db *DB) CreateRule(ctx context.Context, r *store.Rule, by int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("rule", &r.ID), func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, db.q(`INSERT INTO routing_rules (category_id, area_id, unit_id, co_units, note, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
 			r.CategoryID, r.AreaID, r.UnitID, joinIDs(r.CoUnitIDs), r.Note, ms(r.UpdatedAt)).Scan(&r.ID)
 		if isUnique(err) {
@@ -76,7 +76,7 @@ func (db *DB) CreateRule(ctx context.Context, r *store.Rule, by int64) error {
 
 // UpdateRule replaces a rule, closing its current version.
 func (db *DB) UpdateRule(ctx context.Context, r store.Rule, by int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("rule", &r.ID), func(tx *sql.Tx) error {
 		if err := db.closeRuleVersion(ctx, tx, r.ID, ms(r.UpdatedAt), false, by); err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (db *DB) UpdateRule(ctx context.Context, r store.Rule, by int64) error {
 
 // DeleteRule removes a rule; its versions stay, the last marked deleted.
 func (db *DB) DeleteRule(ctx context.Context, id int64, at time.Time, by int64) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("rule", &id), func(tx *sql.Tx) error {
 		if err := db.closeRuleVersion(ctx, tx, id, ms(at), true, by); err != nil {
 			return err
 		}

@@ -883,7 +883,7 @@ func (db *DB) ImportLedger(ctx context.Context, cases []store.CaseWithTimeline, 
 	if len(cases) != len(links) {
 		return fmt.Errorf("stats: %d ledger cases but %d links", len(cases), len(links))
 	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		for i := range cases {
 			c := &cases[i].Case
 			if err := db.insertCase(ctx, tx, c, "ledger:"+links[i].Kind+":"+links[i].LedgerNo); err != nil {

@@ -38,7 +38,7 @@ func (db *DB) insertSupervision(ctx context.Context, tx *sql.Tx, s *store.Superv
 
 // CreateSupervision inserts a document with its links, timer and notifications.
 func (db *DB) CreateSupervision(ctx context.Context, s *store.Supervision, notes []store.Notification) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("supervision", &s.ID), func(tx *sql.Tx) error {
 		if err := db.insertSupervision(ctx, tx, s); err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (db *DB) ListSupervisions(ctx context.Context, f store.SupervisionFilter) (
 
 // ReplySupervision records a reply once and cancels the reply timer.
 func (db *DB) ReplySupervision(ctx context.Context, id int64, reply string, files []string, by int64, at time.Time, notes []store.Notification) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.auditedTx(ctx, objectTarget("supervision", &id), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE supervisions SET status = ?, reply = ?, reply_files = ?, replied_by = ?, replied_at = ? WHERE id = ? AND status = ?`),
 			store.SupervisionReplied, reply, strings.Join(files, ","), nullID(by), ms(at), id, store.SupervisionOpen)
 		if err != nil {

@@ -293,7 +293,7 @@ func (db *DB) MarkNotificationRead(ctx context.Context, id, unitID, userID int64
 
 // PutWorkflowDefinition stores a new definition version.
 func (db *DB) PutWorkflowDefinition(ctx context.Context, d store.StoredDefinition) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.auditedTx(ctx, nil, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM workflow_defs WHERE type = ? AND version = ?`), d.Type, d.Version).Scan(&n); err != nil {
 			return err

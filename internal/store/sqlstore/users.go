@@ -32,7 +32,7 @@ func (db *DB) CreateUser(ctx context.Context, u *model.User) error {
 		u.CreatedAt = time.Now()
 	}
 	var exists int
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.auditedTx(ctx, objectTarget("user", &u.ID), func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM users WHERE username = ?`), u.Username).Scan(&exists); err != nil {
 			return err
 		}
