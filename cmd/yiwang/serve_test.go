@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/demo"
 )
 
 // console records what a command writes to stdout and stderr in the
@@ -103,7 +107,9 @@ var openLine = regexp.MustCompile(`打开 Open:  (http://\S+)`)
 // "timer fired" line may reach the log: the backlog is one summary line
 // before the block. Outside demo mode the block names no accounts.
 func TestServeClosingBlock(t *testing.T) {
-	for _, v := range []string{"YIWANG_LOG_LEVEL", "YIWANG_DEMO_PASSWORD", "YIWANG_DB", "YIWANG_FILES", "YIWANG_METRICS_ADDR", "YIWANG_TIMER_TICK"} {
+	// The flags below say everything; an operator's environment must not.
+	for _, v := range []string{"YIWANG_LOG_LEVEL", "YIWANG_DEMO", "YIWANG_DEMO_PASSWORD", "YIWANG_DB", "YIWANG_FILES", "YIWANG_METRICS_ADDR",
+		"YIWANG_TIMER_TICK", "YIWANG_PII_KEYS", "YIWANG_CRYPTO", "YIWANG_NATS", "YIWANG_WEBHOOK"} {
 		t.Setenv(v, "")
 	}
 	data := filepath.Join(t.TempDir(), "yiwang-data")
@@ -164,5 +170,36 @@ func TestServeClosingBlock(t *testing.T) {
 	block := chunks[len(chunks)-1].text
 	if strings.Contains(block, "演示账号") || strings.Contains(block, "operator1") || !strings.Contains(block, "数据目录 Data: "+data+"\n") || !openLine.MatchString(block) {
 		t.Errorf("closing block outside demo mode:\n%s", block)
+	}
+}
+
+// TestClosingBlockPassword: the block prints the demo's public password
+// only when it opens the accounts; a password the operator chose is never
+// printed back, and accounts loaded earlier with another password are
+// not promised the default. A listener on every interface is opened as
+// 127.0.0.1.
+func TestClosingBlockPassword(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	a, err := app.Open(ctx, app.Config{DataDir: data, Demo: true, DemoCases: 5, DemoPassword: "county-secret-9", TimerTick: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	addr := &net.TCPAddr{IP: net.IPv4zero, Port: 8080}
+	chosen := closingBlock(ctx, a.Store, bannerInfo{addr: addr, dataDir: data, demo: true, password: "county-secret-9", passwordSet: true})
+	if strings.Contains(chosen, "county-secret-9") || !strings.Contains(chosen, "(密码 password: --demo-password 所设 / as given with --demo-password):") {
+		t.Errorf("block with a chosen password:\n%s", chosen)
+	}
+	if !strings.Contains(chosen, "打开 Open:  http://127.0.0.1:8080\n") || !strings.Contains(chosen, "0.0.0.0:8080") {
+		t.Errorf("block for a listener on every interface:\n%s", chosen)
+	}
+	stale := closingBlock(ctx, a.Store, bannerInfo{addr: addr, dataDir: data, demo: true, password: demo.DefaultPassword})
+	if strings.Contains(stale, demo.DefaultPassword) || !strings.Contains(stale, "首次载入演示时所设 / as set when the demo was first loaded") {
+		t.Errorf("block over accounts loaded with another password:\n%s", stale)
+	}
+	pg := closingBlock(ctx, a.Store, bannerInfo{addr: addr, dbURL: "postgres://yiwang:hunter2@db.county.local/yiwang", filesDir: "/srv/files"})
+	if strings.Contains(pg, "hunter2") || strings.Contains(pg, "演示账号") || !strings.Contains(pg, "附件目录 Files: /srv/files") {
+		t.Errorf("block on PostgreSQL outside demo mode:\n%s", pg)
 	}
 }
