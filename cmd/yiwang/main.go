@@ -191,7 +191,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
-	timerTick := fs.Duration("timer-tick", envDuration("YIWANG_TIMER_TICK", 30*time.Second), "how often deadline timers are checked (YIWANG_TIMER_TICK)")
+	timerTick := fs.Duration("timer-tick", envDuration("YIWANG_TIMER_TICK", 30*time.Second), "how often deadline timers are checked; 0: the default (YIWANG_TIMER_TICK)")
 	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -209,7 +209,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, TimerTick: max(*timerTick, time.Millisecond),
+		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, TimerTick: max(*timerTick, 0), // 0: the default
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
