@@ -32,14 +32,27 @@ cross:
 ## assets: install the browser libraries from npm (package-lock.json) and copy
 ## their dist files into the embedded static folder. Nothing here is committed.
 ## Without npm the server still builds; pages then say the map library is missing.
+## `npm ci` (2-4 s) runs only when package.json or package-lock.json changed
+## since the last install (a checksum kept in node_modules) or a vendored file
+## is missing; `make assets FORCE_ASSETS=1` runs it regardless.
+ASSETS_STAMP := node_modules/.yiwang-assets.cksum
+VENDOR_FILES := $(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css $(VENDOR)/leaflet/images/marker-icon.png $(VENDOR)/echarts/echarts.min.js
 assets:
-	@if command -v npm >/dev/null 2>&1; then \
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: skipping browser assets (maps and charts will say they are missing)"; \
+	elif [ -z "$(FORCE_ASSETS)" ] && [ -f $(ASSETS_STAMP) ] && [ "$$(cksum package.json package-lock.json)" = "$$(cat $(ASSETS_STAMP))" ] \
+		$(foreach f,$(VENDOR_FILES),&& [ -f $(f) ]); then \
+		echo "browser assets up to date (package-lock.json unchanged): npm ci skipped"; \
+	else \
+		echo "npm ci: installing the map and chart libraries (leaflet, echarts) from package-lock.json ..." && \
+		rm -f $(ASSETS_STAMP) && \
 		npm ci --no-audit --no-fund --loglevel=error && \
 		mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/echarts && \
 		cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/ && \
 		cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/ && \
-		cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/ ; \
-	else echo "npm not found: skipping browser assets (maps and charts will say they are missing)"; fi
+		cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/ && \
+		cksum package.json package-lock.json > $(ASSETS_STAMP) ; \
+	fi
 
 ## fuzz: every fuzz target (parsers of outside input) for FUZZTIME each
 fuzz:

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
-		err = cmdServe(ctx, args[1:], stderr)
+		err = cmdServe(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args[1:], stdout, stderr)
 	case "migrate":
@@ -142,6 +142,21 @@ func envInt(name string, def int) int {
 	return def
 }
 
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+// filesDirOf is where attachments live: --files, else DATA/files.
+func filesDirOf(files, data string) string {
+	if files != "" {
+		return files
+	}
+	return filepath.Join(data, "files")
+}
+
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
@@ -155,7 +170,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+// startWait bounds how long serve waits for the start-up work before it
+// prints its closing block anyway (the server answers meanwhile).
+const startWait = 15 * time.Second
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("YIWANG_ADDR", "127.0.0.1:8080"), "listen address (YIWANG_ADDR)")
@@ -172,11 +191,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
+	timerTick := fs.Duration("timer-tick", envDuration("YIWANG_TIMER_TICK", 30*time.Second), "how often deadline timers are checked; 0: the default (YIWANG_TIMER_TICK)")
 	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *level)
+	if *demoPw == "" {
+		*demoPw = demo.DefaultPassword // YIWANG_DEMO_PASSWORD= (empty) is no password of its own
+	}
 	pwSet := false
 	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "demo-password" })
 	if (pwSet || os.Getenv("YIWANG_DEMO_PASSWORD") != "") && !*demoMode {
@@ -186,7 +209,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto,
+		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, TimerTick: max(*timerTick, 0), // 0: the default
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
@@ -213,6 +236,23 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		defer msrv.Close()
 		log.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
 		go func() { errc <- msrv.Serve(mln) }()
+	}
+	// The closing block comes last: after the listeners and the start-up
+	// work (the first round of deadline timers), so at the default log
+	// level nothing routine follows it and the address stays on screen.
+	wait := time.NewTimer(startWait)
+	defer wait.Stop()
+	select {
+	case <-a.Started():
+	case <-wait.C:
+		log.Warn("start-up work still running; the server answers meanwhile", "waited", startWait)
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if ctx.Err() == nil {
+		fmt.Fprint(stdout, closingBlock(ctx, a.Store, bannerInfo{addr: ln.Addr(), dataDir: *data, dbURL: *dbURL, filesDir: filesDirOf(*files, *data),
+			demo: *demoMode, password: *demoPw, passwordSet: pwSet || os.Getenv("YIWANG_DEMO_PASSWORD") != ""}))
 	}
 	select {
 	case err := <-errc:

@@ -98,6 +98,10 @@ type App struct {
 	// Publisher drains the event outbox; nil when no sink is configured.
 	Publisher *events.Publisher
 
+	// started closes when the start-up work running in the background
+	// has had its first go (the first round of deadline timers).
+	started chan struct{}
+
 	bg      context.Context
 	stop    context.CancelFunc
 	workers sync.WaitGroup
@@ -324,6 +328,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	}
 	intake := service.NewIntake(svc, iopt)
 	registerIntake(m, intake)
+	registerTimers(m, svc)
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake, Observe: m.Observe})
 	api.Register(mux)
@@ -335,7 +340,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 		}
 	}
 	web.New(web.Deps{Service: svc, Intake: intake, I18n: cat, Demo: cfg.Demo, Log: cfg.Log, Now: cfg.Now}).Register(mux)
-	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes(), Metrics: m}, nil
+	return &App{Config: cfg, Store: st, Service: svc, Handler: api.Middleware(mux), Intake: intake, APIRoutes: api.Routes(), Metrics: m, started: make(chan struct{})}, nil
 }
 
 // startEvents connects the configured event sinks and starts the
@@ -379,16 +384,34 @@ func workingCalendar(hours string) (*calendar.Calendar, error) {
 
 // startTimers fires deadline timers (yellow, red, automatic 督办) in the
 // background. Every node may run it: each timer is claimed by one.
+// The first round fires the backlog a start finds (dozens on a demo
+// start: its history has cases past their deadlines); it is summed up in
+// one line, and Started closes after it.
 func (a *App) startTimers() {
 	tick := a.Config.TimerTick
 	if tick < 0 {
+		close(a.started)
 		return
 	}
 	if tick == 0 {
 		tick = 30 * time.Second
 	}
-	a.Go(func(ctx context.Context) { a.Service.RunTimers(ctx, tick) })
+	a.Go(func(ctx context.Context) {
+		a.Service.RunTimers(ctx, tick, func(fired int, err error) {
+			if fired > 0 {
+				st := a.Service.TimerStats()
+				a.Config.Log.Info("deadline timers fired at start-up", "fired", fired, "warn", st.Warn, "due", st.Due, "reply_due", st.ReplyDue)
+			}
+			close(a.started)
+		})
+	})
 }
+
+// Started closes once the start-up work Open leaves to the background has
+// had its first go: after it, nothing routine is logged at Info, so the
+// binary prints its closing "open this address" block then. Until it
+// closes the server already answers.
+func (a *App) Started() <-chan struct{} { return a.started }
 
 // Go runs a background worker until the app closes.
 func (a *App) Go(fn func(context.Context)) {

@@ -37,3 +37,19 @@ func registerIntake(m *metrics.Metrics, in *service.Intake) {
 		m.Counter(c.name, c.help, func() float64 { return float64(c.get(in.Stats())) })
 	}
 }
+
+// registerTimers exposes what the deadline timer loop did. Each fired
+// timer is only a Debug line in the log (a demo start fires dozens), so
+// the counters are where an operator sees the loop at work.
+func registerTimers(m *metrics.Metrics, svc *service.Service) {
+	help := "Deadline timers this node fired, by kind: warn (yellow), due (red, automatic 督办单), reply_due (a supervision document's reply is late)."
+	for kind, get := range map[string]func(service.TimerStats) int64{
+		"warn":      func(s service.TimerStats) int64 { return s.Warn },
+		"due":       func(s service.TimerStats) int64 { return s.Due },
+		"reply_due": func(s service.TimerStats) int64 { return s.ReplyDue },
+	} {
+		m.CounterLabelled("timers_fired_total", help, map[string]string{"kind": kind}, func() float64 { return float64(get(svc.TimerStats())) })
+	}
+	m.Counter("timers_failed_total", "Attempts to fire a deadline timer that failed (each is logged at Error; the timer stays pending).",
+		func() float64 { return float64(svc.TimerStats().Failed) })
+}

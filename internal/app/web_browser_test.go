@@ -470,6 +470,15 @@ func TestWebBrowser(t *testing.T) {
 		if got := b.text("h1"); got != "身边问题，随手一拍" {
 			t.Fatalf("home heading %q", got)
 		}
+		// Both languages in the header, the current one marked, and the
+		// toggle inside the phone's screen.
+		if !b.eval(`document.querySelector('.lang-toggle').textContent.replace(/\s+/g, '') === '中文|English' && document.querySelector('.lang-toggle [aria-current]').textContent === '中文'`) {
+			t.Error("the language toggle does not read 中文 | English with 中文 marked")
+		}
+		if !b.eval(`(() => { const r = document.querySelector('.lang-toggle').getBoundingClientRect(); return r.right <= window.innerWidth && r.width > 0 && document.documentElement.scrollWidth <= window.innerWidth })()`) {
+			b.shot("failure-lang-toggle")
+			t.Error("the language toggle does not fit the phone's screen")
+		}
 		b.clickAndLoad("a.lang-switch")
 		b.do(chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] h1`)))
 		if got := b.text("h1"); got != "See a problem? Snap it and report it" {

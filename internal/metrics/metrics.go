@@ -74,6 +74,13 @@ func (m *Metrics) Counter(name, help string, f func() float64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, f))
 }
 
+// CounterLabelled registers one series of a counter that has several:
+// name and help are the same for each, labels tell them apart (a small,
+// fixed set, such as a timer's kind).
+func (m *Metrics) CounterLabelled(name, help string, labels map[string]string, f func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help, ConstLabels: labels}, f))
+}
+
 // Histogram registers a histogram and returns its observe function.
 func (m *Metrics) Histogram(name, help string, buckets []float64) func(float64) {
 	h := prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help, Buckets: buckets})

@@ -199,7 +199,7 @@ func (in *Intake) pruneIDs(ctx context.Context) {
 		if n, err := in.s.store.PruneMachineEventIDs(ctx, in.s.now().Add(-EventIDTTL)); err != nil && ctx.Err() == nil {
 			in.s.log.Warn("pruning machine event ids", "err", err)
 		} else if n > 0 {
-			in.s.log.Info("pruned machine event ids", "n", n)
+			in.s.log.Debug("pruned machine event ids", "n", n) // routine housekeeping
 		}
 		select {
 		case <-t.C:

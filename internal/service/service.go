@@ -62,6 +62,7 @@ type Service struct {
 	// the intake's key cache reloads at once instead of within its TTL.
 	sourcesGen atomic.Int64
 	rates      rateCounter // see AllowRate
+	timerStats timerCounters
 }
 
 // New builds the service and loads the reference data.
