@@ -102,10 +102,10 @@ func (s *Service) checkPassword(ctx context.Context, password, hash string) (boo
 	return auth.CheckPassword(password, hash)
 }
 
-// ForgetLoginFailures clears the failure counts of an account's name from
+// forgetLoginFailures clears the failure counts of an account's name from
 // every address (an administrator's password reset does it), so its owner
 // need not wait. The address counts stay: they are not the account's.
-func (s *Service) ForgetLoginFailures(ctx context.Context, username string) {
+func (s *Service) forgetLoginFailures(ctx context.Context, username string) {
 	s.logins.forgetName(ctx, loginKeysFor(username, ""))
 }
 

@@ -107,7 +107,7 @@ func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, user
 		}
 		return "", u, err
 	}
-	s.ForgetLoginFailures(ctx, u.Username)
+	s.forgetLoginFailures(ctx, u.Username)
 	if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 		return "", u, err
 	}
