@@ -187,7 +187,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sync := fs.String("sqlite-sync", env("YIWANG_SQLITE_SYNC", "FULL"), "SQLite synchronous: FULL survives power loss, NORMAL only a crash (YIWANG_SQLITE_SYNC)")
 	natsURL := fs.String("nats", env("YIWANG_NATS", ""), "publish case events to NATS JetStream at this URL, e.g. nats://127.0.0.1:4222 (YIWANG_NATS)")
 	webhook := fs.String("webhook", env("YIWANG_WEBHOOK", ""), "POST case events to this URL, signed with YIWANG_WEBHOOK_SECRET (YIWANG_WEBHOOK)")
-	publicRate := fs.Int("public-rate", envInt("YIWANG_PUBLIC_RATE", 0), "anonymous writes allowed per client address per minute; 0 default (120), -1 off for load tests (YIWANG_PUBLIC_RATE)")
+	publicRate := fs.Int("public-rate", envInt("YIWANG_PUBLIC_RATE", 0), "anonymous writes allowed per client address per minute (logins: five times as many); 0 default (120), -1 off for load tests (YIWANG_PUBLIC_RATE)")
 	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")

@@ -124,7 +124,7 @@ func BenchmarkWebPages(b *testing.B) {
 	caseURL := fmt.Sprintf("/work/cases/%d", handling[0].ID)
 
 	session := func(user string) *http.Cookie {
-		token, _, err := a.Service.Login(ctx, user, "yiwang-demo")
+		token, _, err := a.Service.Login(ctx, "", user, "yiwang-demo")
 		if err != nil {
 			b.Fatal(err)
 		}

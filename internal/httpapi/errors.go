@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -52,14 +51,15 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, status int, key
 // fail maps a service error to its status.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *service.ValidationError
-	var le *service.LockedError
+	var te *service.ThrottledError
 	switch {
-	case errors.As(err, &le):
-		secs := int(time.Until(le.Until).Seconds()) + 1
+	case errors.As(err, &te):
+		// The same answer whether or not the account exists.
+		secs := te.RetryAfter()
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		var b errorBody
-		b.Error.Code = "account_locked"
-		b.Error.Message = a.i18n.T(lang(r), "error.account_locked", (secs+59)/60)
+		b.Error.Code = "too_many_attempts"
+		b.Error.Message = a.i18n.T(lang(r), "error.too_many_attempts", secs)
 		writeJSON(w, http.StatusTooManyRequests, b)
 	case errors.As(err, &ve):
 		a.writeError(w, r, http.StatusUnprocessableEntity, "error.validation", ve.Fields)

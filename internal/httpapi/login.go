@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
+	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
@@ -15,7 +16,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if !a.decode(w, r, &in) {
 		return
 	}
-	token, u, err := a.svc.LoginOTP(r.Context(), in.Username, in.Password, in.OTP)
+	token, u, err := a.svc.LoginOTP(r.Context(), service.ClientAddr(r.RemoteAddr), in.Username, in.Password, in.OTP)
 	rec := audit.FromContext(r.Context())
 	rec.Username, rec.Detail = in.Username, "login"
 	if err == nil {

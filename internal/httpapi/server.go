@@ -28,7 +28,8 @@ type Deps struct {
 	I18n    *i18n.Catalog
 	Log     *slog.Logger
 	// PublicPerMinute limits anonymous writes per client address (with a
-	// burst of half as many); 0 means the default 120, negative means off.
+	// burst of half as many; logins five times both); 0 means the default
+	// 120, negative means off.
 	PublicPerMinute int
 	// Intake takes machine events (POST /api/v1/events); nil: 503.
 	Intake *service.Intake

@@ -42,10 +42,6 @@ type User struct {
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
-	// FailedLogins counts wrong passwords since the last success;
-	// LockedUntil is when a lock from them ends.
-	FailedLogins int       `json:"-"`
-	LockedUntil  time.Time `json:"-"`
 	// TOTPSecret is the second factor's secret ("" when not enrolled);
 	// TOTPLastStep the last time step a code was accepted for.
 	TOTPSecret   string `json:"-"`

@@ -6,6 +6,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +64,8 @@ type Service struct {
 	sourcesGen atomic.Int64
 	rates      rateCounter // see AllowRate
 	timerStats timerCounters
+	logins     loginCounter
+	hashSlots  chan struct{} // argon2id verifications at once (checkPassword)
 }
 
 // New builds the service and loads the reference data.
@@ -84,6 +87,8 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		s.toleranceM = 30
 	}
 	s.rates = newRateCounter(s)
+	s.logins = newLoginsMem()
+	s.hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/yiwang-gov/yiwang/internal/auth"
@@ -17,9 +16,10 @@ import (
 var dummyHash, _ = auth.HashPassword("yiwang-timing-equaliser", auth.DefaultParams)
 
 // Login checks a username and password and opens a session. Roles that
-// require a second factor must use LoginOTP.
-func (s *Service) Login(ctx context.Context, username, password string) (string, model.User, error) {
-	return s.LoginOTP(ctx, username, password, "")
+// require a second factor must use LoginOTP. client is the client's
+// address (ClientAddr), which failures are counted against.
+func (s *Service) Login(ctx context.Context, client, username, password string) (string, model.User, error) {
+	return s.LoginOTP(ctx, client, username, password, "")
 }
 
 // RequiresTOTP reports whether a role must log in with a second factor:
@@ -29,26 +29,36 @@ func (s *Service) RequiresTOTP(r model.Role) bool {
 }
 
 // LoginOTP checks a username, password and, where the role needs one or
-// the user enrolled, a TOTP code, and opens a session.
-func (s *Service) LoginOTP(ctx context.Context, username, password, otp string) (token string, u model.User, err error) {
-	u, err = s.store.UserByUsername(ctx, strings.TrimSpace(username))
-	if errors.Is(err, store.ErrNotFound) {
-		auth.CheckPassword(password, dummyHash)
-		return "", u, ErrLoginFailed
-	}
-	if err != nil {
-		return "", u, err
-	}
+// the user enrolled, a TOTP code, and opens a session. Failures slow down
+// the (name, client address) pair and the address (see loginthrottle.go):
+// an attempt that comes too soon is refused with *ThrottledError before
+// anything is checked. A name that is not an account is answered exactly
+// like a wrong password for one that is: ErrLoginFailed, after the same
+// argon2id verification (against dummyHash), with the same counting.
+func (s *Service) LoginOTP(ctx context.Context, client, username, password, otp string) (token string, u model.User, err error) {
+	username = strings.TrimSpace(username)
+	keys := loginKeysFor(username, client)
 	now := s.now()
-	if now.Before(u.LockedUntil) {
-		return "", u, &LockedError{Until: u.LockedUntil}
+	if wait := s.logins.begin(ctx, keys, now); wait > 0 {
+		return "", model.User{}, &ThrottledError{Wait: wait}
 	}
-	ok, err := auth.CheckPassword(password, u.PasswordHash)
-	if err != nil || !ok || u.Disabled {
-		if err := s.store.RecordLogin(ctx, u.ID, false, lockUntil(u.FailedLogins+1, now)); err != nil {
-			return "", u, err
-		}
-		return "", u, ErrLoginFailed
+	// From here every return but the success leaves the attempt counted
+	// as a failure.
+	u, err = s.store.UserByUsername(ctx, username)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", model.User{}, err
+	}
+	hash := dummyHash
+	if known {
+		hash = u.PasswordHash
+	}
+	ok, err := s.checkPassword(ctx, password, hash)
+	if err != nil && ctx.Err() != nil {
+		return "", model.User{}, err
+	}
+	if !known || !ok || u.Disabled {
+		return "", model.User{}, ErrLoginFailed
 	}
 	if u.TOTPSecret != "" || s.RequiresTOTP(u.Role) {
 		if u.TOTPSecret == "" {
@@ -62,28 +72,41 @@ func (s *Service) LoginOTP(ctx context.Context, username, password, otp string) 
 			}
 		}
 		if !ok {
-			if err := s.store.RecordLogin(ctx, u.ID, false, lockUntil(u.FailedLogins+1, now)); err != nil {
-				return "", u, err
-			}
 			if otp == "" {
 				return "", u, ErrTOTPRequired
 			}
 			return "", u, ErrLoginFailed
 		}
 	}
-	if u.FailedLogins > 0 {
-		if err := s.store.RecordLogin(ctx, u.ID, true, time.Time{}); err != nil {
-			return "", u, err
-		}
-	}
-	token, hash, err := auth.NewToken()
+	token, tokenHash, err := auth.NewToken()
 	if err != nil {
 		return "", u, err
 	}
-	if err := s.store.CreateSession(ctx, model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
+	if err := s.store.CreateSession(ctx, model.Session{TokenHash: tokenHash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
 		return "", u, err
 	}
+	s.logins.succeeded(ctx, keys, now)
 	return token, u, nil
+}
+
+// checkPassword runs the argon2id verification in one of a few slots:
+// each takes 19 MiB for tens of milliseconds, so a burst of logins queues
+// here instead of taking the server's memory.
+func (s *Service) checkPassword(ctx context.Context, password, hash string) (bool, error) {
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.hashSlots }()
+	return auth.CheckPassword(password, hash)
+}
+
+// forgetLoginFailures clears the failure counts of an account's name from
+// every address (an administrator's password reset does it), so its owner
+// need not wait. The address counts stay: they are not the account's.
+func (s *Service) forgetLoginFailures(ctx context.Context, username string) {
+	s.logins.forgetName(ctx, loginKeysFor(username, ""))
 }
 
 // Authenticate returns the user a bearer token belongs to.
@@ -160,27 +183,6 @@ func (s *Service) AddUser(ctx context.Context, in NewUser) (model.User, error) {
 	}
 	return u, nil
 }
-
-// Lockout policy: from the 5th wrong password in a row an account locks for
-// one minute, doubling with each further failure up to an hour.
-const (
-	lockAfter = 5
-	lockFirst = time.Minute
-	lockMax   = time.Hour
-)
-
-func lockUntil(failures int, now time.Time) time.Time {
-	if failures < lockAfter {
-		return time.Time{}
-	}
-	d := lockFirst << min(failures-lockAfter, 10)
-	return now.Add(min(d, lockMax))
-}
-
-// LockedError says an account is locked and until when.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string { return "account locked until " + e.Until.Format(time.RFC3339) }
 
 // Second-factor errors.
 var (

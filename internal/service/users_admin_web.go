@@ -12,7 +12,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -83,7 +82,8 @@ func (s *Service) AdminAddUser(ctx context.Context, actor model.User, in NewUser
 }
 
 // AdminResetPassword gives an account a new generated password, returned
-// once, clears a lock from wrong passwords and ends the account's open
+// once, forgets the wrong passwords typed for its name (from any
+// address: its owner can log in at once) and ends the account's open
 // sessions (whoever knew the old password is signed out).
 func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, userID int64) (string, model.User, error) {
 	if actor.Role != model.RoleAdmin {
@@ -107,9 +107,7 @@ func (s *Service) AdminResetPassword(ctx context.Context, actor model.User, user
 		}
 		return "", u, err
 	}
-	if err := s.store.RecordLogin(ctx, u.ID, true, time.Time{}); err != nil {
-		return "", u, err
-	}
+	s.forgetLoginFailures(ctx, u.Username)
 	if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 		return "", u, err
 	}

@@ -61,8 +61,6 @@ type Store interface {
 	// SetUserOrg moves an account to another org unit (a staff move);
 	// ErrNotFound if none. The caller checks the org fits the role.
 	SetUserOrg(ctx context.Context, userID, orgID int64) error
-	// RecordLogin counts a failed login (setting the lock) or clears the count.
-	RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error
 	// SetTOTP stores a second-factor secret; UseTOTPStep spends a code's
 	// time step once (false when already used).
 	SetTOTP(ctx context.Context, userID int64, secret string) error

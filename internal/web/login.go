@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -19,7 +19,7 @@ type loginForm struct {
 // loginForm shows the staff login form.
 func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, q *req) {
 	next := r.URL.Query().Get("next")
-	if q.user.ID != 0 && localPath(next) {
+	if q.user.ID != 0 && followNext(next) {
 		w.redirect(rw, r, next)
 		return
 	}
@@ -37,7 +37,7 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request, q *req) {
 func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	next := r.PostFormValue("next")
-	token, u, err := w.svc.LoginOTP(r.Context(), username, r.PostFormValue("password"), r.PostFormValue("otp"))
+	token, u, err := w.svc.LoginOTP(r.Context(), service.ClientAddr(r.RemoteAddr), username, r.PostFormValue("password"), r.PostFormValue("otp"))
 	rec := audit.FromContext(r.Context())
 	rec.Username, rec.Detail = username, "login"
 	if err == nil {
@@ -46,14 +46,18 @@ func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	if err != nil {
 		key := map[error]string{service.ErrLoginFailed: "error.login_failed", service.ErrTOTPRequired: "error.totp_required", service.ErrTOTPEnrollment: "error.totp_enrollment_required"}
 		var msg string
-		var le *service.LockedError
+		status := http.StatusUnauthorized
+		var te *service.ThrottledError
 		for e, k := range key {
 			if errors.Is(err, e) {
 				msg = w.i18n.T(q.lang, k)
 			}
 		}
-		if errors.As(err, &le) {
-			msg = w.i18n.T(q.lang, "error.account_locked", int(time.Until(le.Until).Minutes())+1)
+		if errors.As(err, &te) {
+			// The same answer whether or not the account exists.
+			status = http.StatusTooManyRequests
+			rw.Header().Set("Retry-After", strconv.Itoa(te.RetryAfter()))
+			msg = w.i18n.T(q.lang, "error.too_many_attempts", te.RetryAfter())
 		}
 		if msg == "" {
 			w.fail(rw, r, q, err)
@@ -62,15 +66,21 @@ func (w *Web) loginSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 		p := w.newPage(q, "web.login.title", "login")
 		p.Error = msg
 		p.Data = loginForm{Username: username, Next: next, Demo: w.demo}
-		w.render(rw, r, http.StatusUnauthorized, "login", p)
+		w.render(rw, r, status, "login", p)
 		return
 	}
 	if q.token != "" {
 		w.svc.Logout(r.Context(), q.token)
 	}
 	http.SetCookie(rw, w.cookie(r, sessionCookie, token, 0))
-	if !localPath(next) || strings.HasPrefix(next, "/login") {
+	if !followNext(next) {
 		next = landing(u.Role)
 	}
 	w.redirect(rw, r, next)
+}
+
+// followNext reports whether login goes on to next: a path on this site
+// (localPath) other than the login form itself, which would only loop.
+func followNext(next string) bool {
+	return localPath(next) && !strings.HasPrefix(next, "/login")
 }

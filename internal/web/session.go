@@ -202,11 +202,6 @@ func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 	w.redirect(rw, r, "/login?next="+url.QueryEscape(next))
 }
 
-// localPath accepts only a path on this site as a redirect target.
-func localPath(s string) bool {
-	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\") && !strings.ContainsAny(s, "\r\n")
-}
-
 // redirect sends the browser on with a 303; its small HTML body carries
 // the same headers as every page.
 func (w *Web) redirect(rw http.ResponseWriter, r *http.Request, to string) {

@@ -38,11 +38,74 @@ func TestDeadlineLevel(t *testing.T) {
 	}
 }
 
+// TestLocalPath: every way we know of to make a browser (or a proxy that
+// decodes once more) leave the site is refused; the site's own paths,
+// with queries and fragments, are kept.
 func TestLocalPath(t *testing.T) {
-	for s, want := range map[string]bool{"/work/inbox": true, "/work/cases/3?x=1": true, "": false, "//evil.example": false,
-		"/\\evil.example": false, "https://evil.example": false, "work": false, "/a\r\nSet-Cookie: x": false} {
-		if localPath(s) != want {
-			t.Errorf("localPath(%q) = %v", s, !want)
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"/work/inbox", true},
+		{"/work/inbox?tab=x", true},
+		{"/work/cases/12#t", true},
+		{"/work/cases/3?x=1&y=%E4%B8%AD", true}, // an encoded Chinese query value
+		{"/work/inbox?q=城管", true},
+		{"/work/inbox?q=a%2Fb", true}, // an encoded slash inside a query value
+		{"/work/review?done=confirm&event=3", true},
+		{"/", true},
+		{"/http://evil.example", true}, // a path on this site, however it looks
+
+		{"", false},
+		{"work", false},
+		{"evil.example", false},
+		{"//evil.example", false},
+		{"///evil.example", false},
+		{"/\\evil.example", false},
+		{"\\\\evil.example", false},
+		{"/\\/evil.example", false},
+		{"/\t/evil.example", false}, // browsers drop the tab: //evil.example
+		{"/\n/evil.example", false},
+		{"/\r/evil.example", false},
+		{"/%09/evil.example", false},
+		{"/%0a/evil.example", false},
+		{"/%0D%0A/evil.example", false},
+		{"/a\r\nSet-Cookie: x", false},
+		{"/a%0d%0aSet-Cookie:%20x", false},
+		{"/%2F%2Fevil.example", false},
+		{"/%2fevil.example", false},
+		{"/%5Cevil.example", false},
+		{"/%5cevil.example", false},
+		{"/%252F%252Fevil.example", false}, // double encoding
+		{"/%25252F%25252Fevil.example", false},
+		{"/%2525252F", false}, // still encoded after three decodings
+		{"/%zz", false},
+		{"/a%", false},
+		{"https://evil.example", false},
+		{"http://evil.example/", false},
+		{"http:evil.example", false},
+		{"http:/evil.example", false},
+		{"https:\\\\evil.example", false},
+		{"javascript:alert(1)", false},
+		{" /evil.example", false},
+		{"\t//evil.example", false},
+		{"/\x00/evil.example", false},
+		{"/\x7f/evil.example", false},
+		{"/\u0085/evil.example", false}, // a C1 control (next line)
+		{"/%C2%85/evil.example", false},
+		{"/\u200b/evil.example", false}, // zero-width space
+		{"/\u202e/evil.example", false}, // right-to-left override
+		{"/\u3000/evil.example", false}, // ideographic space
+		{"/\uff0fevil.example", false},  // full-width solidus ／
+		{"/%EF%BC%8Fevil.example", false},
+		{"/\uff3cevil.example", false}, // full-width reverse solidus ＼
+		{"/\u2215evil.example", false}, // division slash ∕
+		{"/\u2044evil.example", false}, // fraction slash ⁄
+		{"/\xff", false},               // not UTF-8
+		{"/%FF", false},
+	} {
+		if got := localPath(tc.s); got != tc.want {
+			t.Errorf("localPath(%q) = %v, want %v", tc.s, got, tc.want)
 		}
 	}
 }

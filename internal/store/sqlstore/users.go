@@ -9,20 +9,17 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
-const userColumns = `id, username, display_name, role, org_id, password_hash, disabled, created_at, failed_logins, locked_until, totp_secret, totp_last_step`
+const userColumns = `id, username, display_name, role, org_id, password_hash, disabled, created_at, totp_secret, totp_last_step`
 
 func scanUser(row interface{ Scan(...any) error }) (model.User, error) {
 	var u model.User
 	var role string
 	var disabled int
-	var created, locked int64
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.OrgID, &u.PasswordHash, &disabled, &created, &u.FailedLogins, &locked, &u.TOTPSecret, &u.TOTPLastStep); err != nil {
+	var created int64
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.OrgID, &u.PasswordHash, &disabled, &created, &u.TOTPSecret, &u.TOTPLastStep); err != nil {
 		return u, notFound(err)
 	}
 	u.Role, u.Disabled, u.CreatedAt = model.Role(role), disabled != 0, fromMs(created)
-	if locked > 0 {
-		u.LockedUntil = fromMs(locked)
-	}
 	return u, nil
 }
 
@@ -145,25 +142,6 @@ func (db *DB) SessionByHash(ctx context.Context, hash string, now time.Time) (mo
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 	_, err := db.w.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE token_hash = ?`), hash)
 	return err
-}
-
-// RecordLogin notes a login attempt: success clears the failure count and
-// any lock; a failure adds one and sets the lock the caller computed.
-func (db *DB) RecordLogin(ctx context.Context, userID int64, success bool, lockedUntil time.Time) error {
-	var err error
-	if success {
-		_, err = db.w.ExecContext(ctx, db.q(`UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`), userID)
-	} else {
-		_, err = db.w.ExecContext(ctx, db.q(`UPDATE users SET failed_logins = failed_logins + 1, locked_until = ? WHERE id = ?`), nullMsZero(lockedUntil), userID)
-	}
-	return err
-}
-
-func nullMsZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
 }
 
 // SetTOTP stores (or with "" removes) a user's second-factor secret.
