@@ -14,7 +14,7 @@ import (
 )
 
 const apikeyUsage = `usage:
-  yiwang apikey create --data DIR --name NAME [--jurisdiction ID] [--rate N]
+  yiwang apikey create --data DIR --name NAME [--jurisdiction ID] [--rate N] [--scope public|staff]
   yiwang apikey list   --data DIR
   yiwang apikey revoke --data DIR ID|PREFIX`
 
@@ -32,6 +32,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.String("name", "", "who the key is for, e.g. the citizen app's name (create)")
 	jur := fs.String("jurisdiction", "", "restrict the key to one jurisdiction_id: the district's code or a street's (create)")
 	rate := fs.Int("rate", 0, "requests per minute the key may make; 0 means the server's default (create)")
+	keyScope := fs.String("scope", "public", "what the key reads from Open311: public (what anyone sees: accepted cases, masked, coarse points) or staff (every case, exact and unmasked) (create)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer a.Close()
-		key, k, err := a.Service.CreateAPIKey(ctx, service.NewAPIKey{Name: *name, Jurisdiction: *jur, RatePerMinute: *rate})
+		key, k, err := a.Service.CreateAPIKey(ctx, service.NewAPIKey{Name: *name, Jurisdiction: *jur, RatePerMinute: *rate, Scope: *keyScope})
 		var ve *service.ValidationError
 		if errors.As(err, &ve) {
 			for f, fe := range ve.Fields {
@@ -63,7 +64,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if k.Jurisdiction != "" {
 			scope = "jurisdiction " + k.Jurisdiction
 		}
-		fmt.Fprintf(stdout, "api key %d (%s) created for %s; it is shown only this once, keep it secret.\n", k.ID, k.Name, scope)
+		fmt.Fprintf(stdout, "api key %d (%s) created for %s, %s scope; it is shown only this once, keep it secret.\n", k.ID, k.Name, scope, k.Scope)
 		fmt.Fprintf(stdout, "key: %s\n", key)
 		return nil
 	case "list":
@@ -85,7 +86,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if jur == "" {
 				jur = "*"
 			}
-			fmt.Fprintf(stdout, "%d\t%s…\t%s\tjurisdiction=%s\trate=%d/min\tcreated %s\t%s\n", k.ID, k.Prefix, k.Name, jur, k.RatePerMinute, k.CreatedAt.Format(time.RFC3339), state)
+			fmt.Fprintf(stdout, "%d\t%s…\t%s\tjurisdiction=%s\trate=%d/min\tscope=%s\tcreated %s\t%s\n", k.ID, k.Prefix, k.Name, jur, k.RatePerMinute, k.Scope, k.CreatedAt.Format(time.RFC3339), state)
 		}
 		return nil
 	case "revoke":

@@ -38,7 +38,7 @@ func TestAPIKeyCommand(t *testing.T) {
 		t.Fatalf("last word %q is not a key:\n%s", key, out)
 	}
 	k, err := srv.Service.CheckAPIKey(ctx, key)
-	if err != nil || k.Name != "娄星随手拍小程序" || k.RatePerMinute != 30 || k.Jurisdiction != srv.Service.Ref().Root.Code {
+	if err != nil || k.Name != "娄星随手拍小程序" || k.RatePerMinute != 30 || k.Jurisdiction != srv.Service.Ref().Root.Code || k.Scope != "public" {
 		t.Fatalf("server sees %+v, %v", k, err)
 	}
 	if k.Hash == key || strings.Contains(k.Hash, key) {
@@ -50,6 +50,22 @@ func TestAPIKeyCommand(t *testing.T) {
 	}
 	if _, stderr, code := cli("create", "--data", dir, "--name", "x", "--jurisdiction", "999"); code == 0 || !strings.Contains(stderr, "jurisdiction") {
 		t.Fatalf("unknown jurisdiction accepted: %s", stderr)
+	}
+	// --scope staff: the key reads Open311 exactly and unmasked; another
+	// scope is refused on its field.
+	out, stderr, code = cli("create", "--data", dir, "--name", "内部系统", "--scope", "staff")
+	words = strings.Fields(out)
+	if code != 0 || !strings.Contains(out, "staff scope") {
+		t.Fatalf("create --scope staff: %d %s %s", code, out, stderr)
+	}
+	if sk, err := srv.Service.CheckAPIKey(ctx, words[len(words)-1]); err != nil || sk.Scope != "staff" {
+		t.Fatalf("staff key %+v, %v", sk, err)
+	}
+	if out, _, _ := cli("list", "--data", dir); !strings.Contains(out, "scope=staff") || !strings.Contains(out, "scope=public") {
+		t.Errorf("list does not show scopes: %s", out)
+	}
+	if _, stderr, code := cli("create", "--data", dir, "--name", "x", "--scope", "root"); code == 0 || !strings.Contains(stderr, "scope") {
+		t.Fatalf("unknown scope accepted: %s", stderr)
 	}
 	if _, _, code := cli("revoke", "--data", dir, "12345"); code == 0 {
 		t.Fatal("revoking an unknown key succeeded")

@@ -52,7 +52,7 @@ usage:
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
   yiwang user totp --data DIR --username U            enrol a TOTP second factor (required for admin, discipline)
-  yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N])
+  yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N] [--scope public|staff])
   yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
   yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
   yiwang keys rotate --data DIR --id K2               add a personal-data key and re-seal every reporter with it
@@ -149,6 +149,13 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
 // filesDirOf is where attachments live: --files, else DATA/files.
 func filesDirOf(files, data string) string {
 	if files != "" {
@@ -192,6 +199,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
 	timerTick := fs.Duration("timer-tick", envDuration("YIWANG_TIMER_TICK", 30*time.Second), "how often deadline timers are checked; 0: the default (YIWANG_TIMER_TICK)")
+	precision := fs.Float64("public-precision-m", envFloat("YIWANG_PUBLIC_PRECISION_M", service.DefaultPublicPrecisionM), "grid cell in metres that points shown to anonymous Open311 readers snap to, 1 to 10000 (YIWANG_PUBLIC_PRECISION_M)")
 	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -209,7 +217,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, TimerTick: max(*timerTick, 0), // 0: the default
+		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, PublicPrecisionM: *precision, TimerTick: max(*timerTick, 0), // 0: the default
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err

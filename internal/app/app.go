@@ -79,6 +79,9 @@ type Config struct {
 	Batching sqlstore.GroupCommitOptions
 	// Intake tunes machine-event intake; zero values take the defaults.
 	Intake service.IntakeOptions
+	// PublicPrecisionM is the grid cell (metres) points of the public
+	// Open311 output snap to; 0 means the default (50).
+	PublicPrecisionM float64
 }
 
 // App is a running yiwang.
@@ -315,7 +318,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	}
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filesDir(cfg), Now: cfg.Now,
-		WarnShare: cfg.WarnShare, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
+		WarnShare: cfg.WarnShare, PublicPrecisionM: cfg.PublicPrecisionM, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
 	})
 	if err != nil {
 		return nil, err

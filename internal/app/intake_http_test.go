@@ -279,7 +279,9 @@ func TestEventsIntakeHTTP(t *testing.T) {
 
 // TestEventsIntakeRetryHTTP: a platform that lost an answer posts the same
 // event_id again and gets the first answer (duplicate: true), counted once;
-// an over-long id is a field error that writes nothing.
+// the same event_id with other content is a conflict (409 alone, the
+// event's error in a batch) that writes nothing; an over-long id is a
+// field error that writes nothing.
 func TestEventsIntakeRetryHTTP(t *testing.T) {
 	h, key := intakeHarness(t, service.IntakeOptions{})
 	lat, lng := gridPoint(t, h, 1)
@@ -329,6 +331,40 @@ func TestEventsIntakeRetryHTTP(t *testing.T) {
 	if n := h.sqlCount(`SELECT SUM(count) FROM machine_events`); n != 2 {
 		t.Fatalf("sightings counted %d, want 2", n)
 	}
+
+	// The same id from another camera, or at another confidence: another
+	// event under a used id.
+	for _, body := range []map[string]any{ev("ALM-20261129-0001", "cam-other"), func() map[string]any {
+		e := ev("ALM-20261129-0001", "cam-r")
+		e["confidence"] = 0.7
+		return e
+	}()} {
+		c := h.do("POST", "/api/v1/events", key, body)
+		e, _ := c.body["error"].(map[string]any)
+		f, _ := e["fields"].(map[string]any)
+		if c.status != 409 || e["code"] != "event_id_conflict" || e["message"] == "" || f["event_id"] == nil || c.header.Get("Location") != "" {
+			t.Fatalf("same id, other content: %d %s", c.status, c.raw)
+		}
+	}
+	batch = h.do("POST", "/api/v1/events", key, map[string]any{"events": []any{ev("ALM-20261129-0002", "cam-other"), ev("ALM-20261129-0002", "cam-r")}},
+		"Accept-Language", "en")
+	res, _ = batch.body["results"].([]any)
+	if batch.status != 200 || len(res) != 2 || batch.body["failed"].(float64) != 1 {
+		t.Fatalf("batch with a conflict: %d %s", batch.status, batch.raw)
+	}
+	e, _ := res[0].(map[string]any)["error"].(map[string]any)
+	if e["code"] != "event_id_conflict" || !strings.Contains(e["message"].(string), "different content") || res[0].(map[string]any)["outcome"] != nil {
+		t.Fatalf("conflicting event in a batch: %v", res[0])
+	}
+	if r := res[1].(map[string]any); r["duplicate"] != true || r["error"] != nil {
+		t.Fatalf("the unchanged retry beside it: %v", r)
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM cases`) - casesBefore; n != 1 {
+		t.Fatalf("conflicts made cases: %d, want 1", n)
+	}
+	if n := h.sqlCount(`SELECT SUM(count) FROM machine_events`); n != 2 {
+		t.Fatalf("conflicts counted: %d sightings, want 2", n)
+	}
 }
 
 // TestEventsIntakeShardedWriters: with several intake writers (as on
@@ -372,9 +408,12 @@ func TestEventsIntakeShardedWriters(t *testing.T) {
 	}
 }
 
-// TestEventsIntakeShardedSameID: an event id sent twice in one request with
-// different devices (so different fold keys, and writers) is still
-// answered as a duplicate the second time, not as an error.
+// TestEventsIntakeShardedSameID: an event id sent several times in one
+// request with different devices (so different fold keys, and writers)
+// reaches one writer: the first is recorded, each other one is answered
+// as a conflict (other content under the same id), never as a second
+// case or an internal error. (Before content hashes, these were silent
+// duplicates.)
 func TestEventsIntakeShardedSameID(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		h, key := intakeHarness(t, service.IntakeOptions{Workers: 4})
@@ -401,8 +440,8 @@ func shardedSameID(t *testing.T, h *harness, key string) {
 	}
 	for i, x := range res {
 		o := x.(map[string]any)
-		dup, _ := o["duplicate"].(bool)
-		if o["error"] != nil || o["outcome"] != "created" || dup != (i > 0) {
+		e, _ := o["error"].(map[string]any)
+		if i == 0 && (e != nil || o["outcome"] != "created") || i > 0 && (e == nil || e["code"] != "event_id_conflict") {
 			t.Fatalf("event %d: %v (%s)", i, o, r.raw)
 		}
 	}

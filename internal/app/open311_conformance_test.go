@@ -17,6 +17,7 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
 // TestOpen311Conformance walks every Open311 resource in both formats,
@@ -27,6 +28,10 @@ func TestOpen311Conformance(t *testing.T) {
 	loadSchemas(t)
 	ctx := context.Background()
 	key := apiKey(t, h, service.NewAPIKey{})
+	// A staff-scope key reads new requests before anyone accepted them,
+	// exactly and unmasked; without a key they do not exist yet (see
+	// TestOpen311PublicOutput).
+	staff := apiKey(t, h, service.NewAPIKey{Name: "内部系统", Scope: store.KeyScopeStaff})
 	ref := h.app.Service.Ref()
 
 	t.Run("discovery", func(t *testing.T) {
@@ -183,9 +188,12 @@ func TestOpen311Conformance(t *testing.T) {
 	})
 
 	t.Run("get request", func(t *testing.T) {
-		r := h.open311(t, "GET", "requests/"+id+".json", "requests", nil, "")
+		if r := h.open311(t, "GET", "requests/"+id+".json", "requests", nil, ""); r.status != 404 {
+			t.Fatalf("a request nobody accepted, read without a key: %d %s", r.status, r.raw)
+		}
+		r := h.open311(t, "GET", "requests/"+id+".json?api_key="+staff, "requests", nil, "")
 		d := jsonList(t, r.raw)[0]
-		c, _ := h.app.Service.Open311Case(ctx, atoi(id))
+		c, _ := h.app.Service.Open311Case(ctx, service.Open311Reader{Staff: true}, atoi(id))
 		if d["status"] != "open" || d["service_code"] != "E0405" || d["agency_responsible"] != ref.OrgName(c.UnitID) || d["address"] != "乐坪大道18号" ||
 			!strings.HasSuffix(d["requested_datetime"].(string), "+08:00") || d["description"] != "井盖不见了，晚上很危险" {
 			t.Fatalf("request: %s", r.raw)
@@ -198,12 +206,12 @@ func TestOpen311Conformance(t *testing.T) {
 				t.Errorf("request document shows %q", secret)
 			}
 		}
-		r = h.open311(t, "GET", "requests/"+id+".json?extensions=true", "requests", nil, "")
+		r = h.open311(t, "GET", "requests/"+id+".json?extensions=true&api_key="+staff, "requests", nil, "")
 		ext := jsonList(t, r.raw)[0]["extended_attributes"].(map[string]any)
 		if ext["channel"] != "open311" || len(ext["notes"].([]any)) != 1 || len(ext["attributes"].([]any)) != 3 {
 			t.Fatalf("extensions: %s", r.raw)
 		}
-		rx := h.open311(t, "GET", "requests/"+id+".xml?extensions=true", "requests", nil, "")
+		rx := h.open311(t, "GET", "requests/"+id+".xml?extensions=true&api_key="+staff, "requests", nil, "")
 		var doc struct {
 			Requests []struct {
 				ID     string `xml:"service_request_id"`
@@ -235,7 +243,7 @@ func TestOpen311Conformance(t *testing.T) {
 			t.Fatalf("multipart: %d %s", r.status, r.raw)
 		}
 		mid := jsonList(t, r.raw)[0]["service_request_id"].(string)
-		g := h.open311(t, "GET", "requests/"+mid+".json?extensions=true", "requests", nil, "")
+		g := h.open311(t, "GET", "requests/"+mid+".json?extensions=true&api_key="+staff, "requests", nil, "")
 		d := jsonList(t, g.raw)[0]
 		if math.Abs(d["lat"].(float64)-lat) > 1e-5 || math.Abs(d["long"].(float64)-lng) > 1e-5 {
 			t.Errorf("gcj02 input stored as %v/%v, want WGS-84 %v/%v", d["lat"], d["long"], lat, lng)
@@ -244,7 +252,17 @@ func TestOpen311Conformance(t *testing.T) {
 		if d["media_url"] != "https://img.example.cn/a.jpg" || len(urls) != 2 {
 			t.Fatalf("media: %s", g.raw)
 		}
+		// Media of a case nobody accepted: not for anyone, only for the
+		// staff key.
 		res, err := http.Get(urls[1].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 404 {
+			t.Fatalf("media of an unaccepted case without a key: %d", res.StatusCode)
+		}
+		res, err = http.Get(urls[1].(string) + "?api_key=" + staff)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +271,7 @@ func TestOpen311Conformance(t *testing.T) {
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || !bytes.Equal(img, pngBytes(t)) {
 			t.Fatalf("media %s: %d %s", urls[1], res.StatusCode, res.Header.Get("Content-Type"))
 		}
-		g = h.open311(t, "GET", "requests/"+mid+".json?coord=gcj02", "requests", nil, "")
+		g = h.open311(t, "GET", "requests/"+mid+".json?coord=gcj02&api_key="+staff, "requests", nil, "")
 		d = jsonList(t, g.raw)[0]
 		if math.Abs(d["lat"].(float64)-glat) > 1e-5 || math.Abs(d["long"].(float64)-glng) > 1e-5 {
 			t.Errorf("coord=gcj02 gives %v/%v, want %v/%v", d["lat"], d["long"], glat, glng)
@@ -274,6 +292,7 @@ func TestOpen311Conformance(t *testing.T) {
 		all := h.open311(t, "GET", "requests.json", "requests", nil, "")
 		list := jsonList(t, all.raw)
 		terminal := h.app.Service.TerminalStates()
+		published := h.app.Service.PublishedStates()
 		for _, d := range list {
 			c, err := h.app.Store.Case(ctx, atoi(d["service_request_id"].(string)))
 			if err != nil {
@@ -288,6 +307,9 @@ func TestOpen311Conformance(t *testing.T) {
 			}
 			if cat := ref.Categories[c.CategoryID]; !cat.Public {
 				t.Errorf("case %d of non-public category %s listed", c.ID, cat.Code)
+			}
+			if !slices.Contains(published[c.Type], c.Status) {
+				t.Errorf("case %d in state %s (not accepted) listed to anyone", c.ID, c.Status)
 			}
 		}
 		if !slices.ContainsFunc(list, func(d map[string]any) bool { return d["service_request_id"] == id }) {

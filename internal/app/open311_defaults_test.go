@@ -17,7 +17,8 @@ import (
 )
 
 // importCases writes n cases of category code at the given times
-// (created = updated = at(i)) straight into the store.
+// (created = updated = at(i)) straight into the store, accepted (立案) at
+// once so that anyone may list them.
 func importCases(t *testing.T, h *harness, code string, n int, at func(i int) time.Time) []int64 {
 	t.Helper()
 	cat := h.app.Service.Ref().ByCode[code]
@@ -27,8 +28,9 @@ func importCases(t *testing.T, h *harness, code string, n int, at func(i int) ti
 		tm := at(i)
 		cs = append(cs, store.CaseWithTimeline{
 			Case: model.Case{Receipt: fmt.Sprintf("T%s%05d%04d", code, i, time.Now().UnixNano()%10000), Type: cat.CaseType, DefVersion: 1, Channel: model.ChannelApp,
-				CategoryID: cat.ID, Description: fmt.Sprintf("批量案件 %d", i), Lat: lat, Lng: lng, Status: model.StateReported, Version: 1, CreatedAt: tm, UpdatedAt: tm},
-			Events: []model.Event{{Seq: 1, At: tm, ActorName: "群众", Role: model.RoleCitizen, Action: "create", ToState: model.StateReported}},
+				CategoryID: cat.ID, Description: fmt.Sprintf("批量案件 %d", i), Lat: lat, Lng: lng, Status: model.StateRegistered, Version: 2, CreatedAt: tm, UpdatedAt: tm},
+			Events: []model.Event{{Seq: 1, At: tm, ActorName: "群众", Role: model.RoleCitizen, Action: "create", ToState: model.StateReported},
+				{Seq: 2, At: tm, ActorName: "受理员", Role: model.RoleOperator, Action: "accept", FromState: model.StateReported, ToState: model.StateRegistered}},
 		})
 	}
 	if err := h.app.Store.ImportCases(context.Background(), cs); err != nil {

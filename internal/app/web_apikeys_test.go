@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
 // apikeyForm is a valid issue form; edit changes it.
@@ -195,8 +197,26 @@ func TestWebAPIKeys(t *testing.T) {
 			k2 = x
 		}
 	}
-	if k2.ID == k.ID || k2.Jurisdiction != streetJID || k2.RatePerMinute != 0 {
+	if k2.ID == k.ID || k2.Jurisdiction != streetJID || k2.RatePerMinute != 0 || k2.Scope != store.KeyScopePublic {
 		t.Fatalf("street key %+v", k2)
+	}
+	// The scope: public unless the administrator chooses staff; an
+	// unknown one is refused on its field and nothing is issued.
+	if k.Scope != store.KeyScopePublic || !strings.Contains(row, "<td data-scope=\"public\">公开</td>") {
+		t.Errorf("the first key's scope %q, row %s", k.Scope, row)
+	}
+	n := count()
+	res = admin.post("/admin/apikeys", apikeyForm(admin.csrf("/admin/apikeys"), func(f url.Values) { f.Set("name", "内部系统"); f.Set("scope", "root") }))
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "未知的读取范围") || count() != n {
+		t.Errorf("unknown scope: %d, %d keys made", res.status, count()-n)
+	}
+	res = admin.post("/admin/apikeys", apikeyForm(admin.csrf("/admin/apikeys"), func(f url.Values) { f.Set("name", "内部系统"); f.Set("scope", "staff") }))
+	if res.status != 200 || newKeyRe.FindStringSubmatch(res.body) == nil {
+		t.Fatalf("issue a staff key: %d", res.status)
+	}
+	keys, _ = h.app.Service.AdminAPIKeys(ctx, mustUser(t, h, "admin"))
+	if i := slices.IndexFunc(keys, func(x store.APIKey) bool { return x.Name == "内部系统" }); i < 0 || keys[i].Scope != store.KeyScopeStaff {
+		t.Errorf("staff key stored as %+v", keys)
 	}
 	row = apikeyRows(admin.get("/admin/apikeys").body)[k2.ID]
 	if !strings.Contains(row, street.Name+" <code>"+streetJID+"</code>") || !strings.Contains(row, ">默认<") {

@@ -77,6 +77,8 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.writeError(w, r, http.StatusNotFound, "error.not_found", nil)
 	case errors.Is(err, service.ErrConflict):
 		a.writeError(w, r, http.StatusConflict, "error.conflict", nil)
+	case errors.Is(err, service.ErrEventIDConflict):
+		a.writeError(w, r, http.StatusConflict, "error.event_id_conflict", map[string]service.FieldError{"event_id": {Key: "field.event_id_reused"}})
 	case errors.Is(err, service.ErrInvalidState):
 		a.writeError(w, r, http.StatusUnprocessableEntity, "error.invalid_action", nil)
 	case errors.Is(err, service.ErrUnknownAction):

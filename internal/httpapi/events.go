@@ -173,6 +173,10 @@ func (a *API) postEvents(w http.ResponseWriter, r *http.Request) {
 // itemError is one event's error in the shape of the API's errors.
 func (a *API) itemError(r *http.Request, err error) *errorInner {
 	l := lang(r)
+	if errors.Is(err, service.ErrEventIDConflict) {
+		return &errorInner{Code: "event_id_conflict", Message: a.i18n.T(l, "error.event_id_conflict"),
+			Fields: map[string]string{"event_id": a.i18n.T(l, "field.event_id_reused")}}
+	}
 	var ve *service.ValidationError
 	if errors.As(err, &ve) {
 		e := &errorInner{Code: "validation", Message: a.i18n.T(l, "error.validation"), Fields: map[string]string{}}

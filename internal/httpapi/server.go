@@ -36,6 +36,12 @@ type Deps struct {
 	// Observe, if set, is told of every answered request: the route
 	// pattern that matched ("" for none), the status and the time taken.
 	Observe func(route string, status int, took time.Duration)
+	// LedgerMax is the largest ledger workbook an import takes (bytes);
+	// 0 means MaxLedger (20 MB).
+	LedgerMax int64
+	// TempDir is where uploads wait while they are read; "" means
+	// os.TempDir() (the node's own disk, not the shared files dir).
+	TempDir string
 }
 
 // API is the /api/v1 handler set.
@@ -47,6 +53,9 @@ type API struct {
 	limit   publicLimit
 	intake  *service.Intake
 	observe func(route string, status int, took time.Duration)
+	// ledgerMax and tempDir: see Deps.
+	ledgerMax int64
+	tempDir   string
 }
 
 // New returns the API.
@@ -55,7 +64,10 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake, observe: d.Observe}
+	a := &API{svc: d.Service, i18n: d.I18n, log: log, intake: d.Intake, observe: d.Observe, ledgerMax: d.LedgerMax, tempDir: d.TempDir}
+	if a.ledgerMax <= 0 {
+		a.ledgerMax = MaxLedger
+	}
 	switch {
 	case d.PublicPerMinute == 0:
 		a.limit = publicLimit{120, 60}

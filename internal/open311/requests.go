@@ -19,6 +19,7 @@ import (
 type view struct {
 	h        *Handler
 	r        *http.Request
+	rd       service.Open311Reader
 	lang     string
 	sys      geo.CoordSys
 	ext      bool
@@ -29,14 +30,14 @@ type view struct {
 }
 
 // newView loads the timelines and Open311 extras of cases.
-func (h *Handler) newView(r *http.Request, cases []model.Case, sys geo.CoordSys, ext bool) (*view, error) {
+func (h *Handler) newView(r *http.Request, rd service.Open311Reader, cases []model.Case, sys geo.CoordSys, ext bool) (*view, error) {
 	ids := make([]int64, len(cases))
 	for i, c := range cases {
 		ids[i] = c.ID
 	}
-	v := &view{h: h, r: r, lang: lang(r), sys: sys, ext: ext, base: baseURL(r), terminal: h.svc.TerminalStates()}
+	v := &view{h: h, r: r, rd: rd, lang: lang(r), sys: sys, ext: ext, base: baseURL(r), terminal: h.svc.TerminalStates()}
 	var err error
-	if v.tl, err = h.svc.Timelines(r.Context(), ids); err != nil {
+	if v.tl, err = h.svc.Open311Timelines(r.Context(), rd, ids); err != nil {
 		return nil, err
 	}
 	if v.extras, err = h.svc.Open311Extras(r.Context(), ids); err != nil {
@@ -96,6 +97,10 @@ func (v *view) doc(c model.Case) requestDoc {
 		RequestedDatetime: w3c(c.CreatedAt), UpdatedDatetime: w3c(c.UpdatedAt), ExpectedDatetime: w3c(c.DueAt),
 		Address: nstr(c.Address), AddressID: nstr(v.extras[c.ID].AddressID),
 	}
+	if !v.rd.Staff {
+		// The register's id names the exact building.
+		d.AddressID = ""
+	}
 	if c.Lat != 0 || c.Lng != 0 {
 		lat, lng := geo.FromWGS84(c.Lat, c.Lng, v.sys)
 		d.Lat, d.Long = &lat, &lng
@@ -129,7 +134,15 @@ func (v *view) doc(c model.Case) requestDoc {
 		}
 		slices.Sort(codes)
 		for _, code := range codes {
-			e.Answers = append(e.Answers, answerDoc{Code: code, Values: answers[code]})
+			vals := answers[code]
+			if !v.rd.Staff {
+				// A string or text answer is the citizen's words too.
+				vals = slices.Clone(vals)
+				for i := range vals {
+					vals[i] = service.PublicText(vals[i])
+				}
+			}
+			e.Answers = append(e.Answers, answerDoc{Code: code, Values: vals})
 		}
 		d.Extended = e
 	}
@@ -231,9 +244,11 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, format st
 	if !ok {
 		return
 	}
-	if _, ok := h.apiKey(w, r, format, q.Get("api_key"), false); !ok {
+	k, ok := h.apiKey(w, r, format, q.Get("api_key"), false)
+	if !ok {
 		return
 	}
+	rd := service.Open311ReaderOf(k)
 	sys, ok := h.coordSys(w, r, format, q)
 	if !ok {
 		return
@@ -293,12 +308,12 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, format st
 		f.From, f.To, f.UpdatedAfter, f.UpdatedBefore = win.from, win.to, win.updatedAfter, win.updatedBefore
 	}
 	f.Limit, f.Offset = win.limit, win.offset
-	cases, total, err := h.svc.Open311Cases(r.Context(), f)
+	cases, total, err := h.svc.Open311Cases(r.Context(), rd, f)
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
 	}
-	v, err := h.newView(r, cases, sys, q.Get("extensions") == "true")
+	v, err := h.newView(r, rd, cases, sys, q.Get("extensions") == "true")
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
@@ -343,9 +358,11 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := h.jurisdiction(w, r, format, q.Get("jurisdiction_id")); !ok {
 		return
 	}
-	if _, ok := h.apiKey(w, r, format, q.Get("api_key"), false); !ok {
+	k, ok := h.apiKey(w, r, format, q.Get("api_key"), false)
+	if !ok {
 		return
 	}
+	rd := service.Open311ReaderOf(k)
 	sys, ok := h.coordSys(w, r, format, q)
 	if !ok {
 		return
@@ -355,7 +372,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 		h.errorf(w, r, format, http.StatusNotFound, "open311.unknown_request", idStr)
 		return
 	}
-	c, err := h.svc.Open311Case(r.Context(), id)
+	c, err := h.svc.Open311Case(r.Context(), rd, id)
 	if err == service.ErrNotFound {
 		h.errorf(w, r, format, http.StatusNotFound, "open311.unknown_request", idStr)
 		return
@@ -364,7 +381,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, format, err)
 		return
 	}
-	v, err := h.newView(r, []model.Case{c}, sys, q.Get("extensions") == "true")
+	v, err := h.newView(r, rd, []model.Case{c}, sys, q.Get("extensions") == "true")
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
@@ -397,7 +414,9 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // getMedia serves a file uploaded with an Open311 request (media[]): the
-// submitter published it with a public report.
+// submitter published it with a public report. Like the request itself,
+// it is there for anyone only once staff accepted the case; before, only
+// for a staff-scope key (api_key in the query).
 func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 	id, err1 := strconv.ParseInt(r.PathValue("case"), 10, 64)
 	n, err2 := strconv.Atoi(r.PathValue("n"))
@@ -405,7 +424,12 @@ func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "xml")
 		return
 	}
-	if _, err := h.svc.Open311Case(r.Context(), id); err != nil {
+	k, ok := h.apiKey(w, r, "xml", r.URL.Query().Get("api_key"), false)
+	if !ok {
+		return
+	}
+	rd := service.Open311ReaderOf(k)
+	if _, err := h.svc.Open311Case(r.Context(), rd, id); err != nil {
 		h.fail(w, r, "xml", err)
 		return
 	}

@@ -45,9 +45,11 @@ func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, format str
 	if !ok {
 		return
 	}
-	if _, ok := h.apiKey(w, r, format, q.Get("api_key"), false); !ok {
+	k, ok := h.apiKey(w, r, format, q.Get("api_key"), false)
+	if !ok {
 		return
 	}
+	rd := service.Open311ReaderOf(k)
 	win, ok := h.readWindow(w, r, format, q)
 	if !ok {
 		return
@@ -55,7 +57,7 @@ func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, format str
 	if win.from.IsZero() && win.to.IsZero() { // only updated_* given: they bound the entries
 		win.from, win.to = win.updatedAfter, win.updatedBefore
 	}
-	evs, total, err := h.svc.Open311Events(r.Context(), store.EventFilter{From: win.from, To: win.to, StreetID: street, Limit: win.limit, Offset: win.offset})
+	evs, total, err := h.svc.Open311Events(r.Context(), rd, store.EventFilter{From: win.from, To: win.to, StreetID: street, Limit: win.limit, Offset: win.offset})
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
@@ -67,7 +69,7 @@ func (h *Handler) listUpdates(w http.ResponseWriter, r *http.Request, format str
 		c, ok := cases[ev.CaseID]
 		if !ok {
 			// The case's type decides the action labels; one read per case.
-			if c, err = h.svc.Open311Case(r.Context(), ev.CaseID); err != nil {
+			if c, err = h.svc.Open311Case(r.Context(), rd, ev.CaseID); err != nil {
 				h.fail(w, r, format, err)
 				return
 			}

@@ -26,6 +26,9 @@ type NewAPIKey struct {
 	Name          string
 	Jurisdiction  string // "" for every jurisdiction this server serves
 	RatePerMinute int    // 0: the default
+	// Scope is store.KeyScopePublic (the default: the key reads what
+	// anyone reads) or store.KeyScopeStaff (exact, unmasked, every case).
+	Scope string
 }
 
 // CreateAPIKey makes a key and stores its hash. The key itself is returned
@@ -48,6 +51,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, store
 	if in.RatePerMinute < 0 || in.RatePerMinute > 100000 {
 		v.add("rate", "field.wrong_type")
 	}
+	switch in.Scope = strings.TrimSpace(in.Scope); in.Scope {
+	case "":
+		in.Scope = store.KeyScopePublic
+	case store.KeyScopePublic, store.KeyScopeStaff:
+	default:
+		v.add("scope", "field.unknown_value")
+	}
 	if err := v.err(); err != nil {
 		return "", store.APIKey{}, err
 	}
@@ -58,7 +68,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in NewAPIKey) (string, store
 	key := APIKeyPrefix + keyEncoding.EncodeToString(b)
 	k := store.APIKey{
 		Name: in.Name, Prefix: key[:len(APIKeyPrefix)+6], Hash: auth.HashToken(key), Jurisdiction: in.Jurisdiction,
-		RatePerMinute: in.RatePerMinute, CreatedAt: s.now(),
+		RatePerMinute: in.RatePerMinute, Scope: in.Scope, CreatedAt: s.now(),
 	}
 	if err := s.store.CreateAPIKey(ctx, &k); err != nil {
 		return "", k, err

@@ -3,10 +3,13 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +32,11 @@ import (
 
 // ErrSaturated: the intake queue is full; try again after RetryAfter.
 var ErrSaturated = errors.New("intake saturated")
+
+// ErrEventIDConflict: the source sent this event_id before with other
+// content. A retry must repeat the event unchanged; a new event needs a
+// new id. Nothing of the event is written.
+var ErrEventIDConflict = errors.New("event id reused with other content")
 
 // ErrIntakeStopped: the intake writer is not running (start-up, shutdown).
 var ErrIntakeStopped = errors.New("intake not running")
@@ -419,6 +427,12 @@ func (in *Intake) collect(src store.EventSource, results []EventResult, j *intak
 			}
 			continue
 		}
+		if r.Conflict {
+			// The source's mistake, not ours: answered, not logged.
+			res.Err = ErrEventIDConflict
+			in.failed.Add(1)
+			continue
+		}
 		switch {
 		case r.Duplicate:
 			in.duplicates.Add(1)
@@ -560,7 +574,44 @@ func (in *Intake) validate(ctx context.Context, ref *Reference, src store.EventS
 	if err := v.err(); err != nil {
 		return mi, nil, err
 	}
+	if mi.EventID != "" {
+		mi.ContentHash = eventContentHash(e, &mi, snap)
+	}
 	return mi, snap, nil
+}
+
+// eventContentHash fingerprints what a source said about a named event,
+// so that a retry (the same content again) can be told from a second
+// event sent under the same event_id (a bug or a collision in the
+// source's ids): device, type, confidence, time (when the source gave
+// one), place, address, description and snapshot, as read.
+func eventContentHash(e *EventInput, mi *store.MachineEventInput, snap []byte) string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	num := func(f float64) { field(strconv.FormatFloat(f, 'g', -1, 64)) }
+	field(mi.DeviceID)
+	field(mi.EventType)
+	num(mi.Confidence)
+	if e.At != "" {
+		field(strconv.FormatInt(mi.At.UnixMilli(), 10))
+	} else {
+		field("now")
+	}
+	num(mi.Lat)
+	num(mi.Lng)
+	field(mi.ComponentCode)
+	field(mi.Address)
+	field(mi.Description)
+	if snap != nil {
+		sum := sha256.Sum256(snap)
+		field(hex.EncodeToString(sum[:]))
+	} else {
+		field(mi.Snapshot)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // bind gives the event its fold policy and the functions the writer calls

@@ -464,15 +464,30 @@ func ParseW3C(s string) (time.Time, error) {
 	return time.Time{}, errors.New("not a W3C datetime")
 }
 
-// Open311Cases returns a page of public cases and the total.
-func (s *Service) Open311Cases(ctx context.Context, f store.Open311Filter) ([]model.Case, int, error) {
+// Open311Cases returns a page of public cases and the total, as rd may
+// see them: for an anonymous reader only the accepted ones (see
+// PublishedStates), masked (PublicCase).
+func (s *Service) Open311Cases(ctx context.Context, rd Open311Reader, f store.Open311Filter) ([]model.Case, int, error) {
 	f.Types = s.PublicTypes()
-	return s.store.ListOpen311Cases(ctx, f)
+	f.Published = nil
+	if !rd.Staff {
+		f.Published = s.PublishedStates()
+	}
+	cs, total, err := s.store.ListOpen311Cases(ctx, f)
+	if err != nil || rd.Staff {
+		return cs, total, err
+	}
+	for i := range cs {
+		cs[i] = s.PublicCase(cs[i])
+	}
+	return cs, total, nil
 }
 
-// Open311Case returns one public case, ErrNotFound for any other.
-func (s *Service) Open311Case(ctx context.Context, id int64) (model.Case, error) {
-	cs, _, err := s.Open311Cases(ctx, store.Open311Filter{IDs: []int64{id}, Limit: 1})
+// Open311Case returns one public case as rd may see it, ErrNotFound for
+// any other (for an anonymous reader also for a case not accepted yet:
+// such a case does not exist for them).
+func (s *Service) Open311Case(ctx context.Context, rd Open311Reader, id int64) (model.Case, error) {
+	cs, _, err := s.Open311Cases(ctx, rd, store.Open311Filter{IDs: []int64{id}, Limit: 1})
 	if err != nil {
 		return model.Case{}, err
 	}
@@ -499,7 +514,9 @@ func (s *Service) Open311Token(ctx context.Context, token string) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := s.Open311Case(ctx, id); err != nil {
+	// The token is the submitter's: it names their case from the start,
+	// accepted or not (reading the case is another matter).
+	if _, err := s.Open311Case(ctx, open311Staff, id); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -515,10 +532,24 @@ func (s *Service) Timelines(ctx context.Context, caseIDs []int64) (map[int64][]m
 	return s.store.Timelines(ctx, caseIDs)
 }
 
-// Open311Events returns a page of timeline entries of public cases.
-func (s *Service) Open311Events(ctx context.Context, f store.EventFilter) ([]model.Event, int, error) {
+// Open311Events returns a page of timeline entries of public cases, as rd
+// may see them: for an anonymous reader only those of accepted cases, with
+// the notes masked and no actor named.
+func (s *Service) Open311Events(ctx context.Context, rd Open311Reader, f store.EventFilter) ([]model.Event, int, error) {
 	f.Types = s.PublicTypes()
-	return s.store.ListOpen311Events(ctx, f)
+	f.Published = nil
+	if !rd.Staff {
+		f.Published = s.PublishedStates()
+	}
+	evs, total, err := s.store.ListOpen311Events(ctx, f)
+	if err != nil || rd.Staff {
+		return evs, total, err
+	}
+	for i := range evs {
+		evs[i].Note = PublicText(evs[i].Note)
+		evs[i].ActorName = ""
+	}
+	return evs, total, nil
 }
 
 // Open311UpdateInput is a citizen front end's update to a request.
@@ -538,7 +569,8 @@ type Open311UpdateInput struct {
 // AddOpen311Update records a citizen's update. It changes nothing of the
 // case; replay is true when the same key already sent the same update id.
 func (s *Service) AddOpen311Update(ctx context.Context, in Open311UpdateInput) (u store.Open311Update, replay bool, err error) {
-	if _, err := s.Open311Case(ctx, in.CaseID); err != nil {
+	// A key's writes reach any public case, as before.
+	if _, err := s.Open311Case(ctx, open311Staff, in.CaseID); err != nil {
 		return u, false, err
 	}
 	v := &ValidationError{}

@@ -5,6 +5,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"sync/atomic"
@@ -42,6 +43,9 @@ type Deps struct {
 	// WarnShare is the elapsed share of a clock at which a case turns
 	// yellow, unless its definition says otherwise (default 0.8).
 	WarnShare float64
+	// PublicPrecisionM is the grid cell size (metres) the points of the
+	// public Open311 output snap to; 0 means DefaultPublicPrecisionM.
+	PublicPrecisionM float64
 }
 
 // Service implements yiwang's use cases.
@@ -55,10 +59,12 @@ type Service struct {
 	now        func() time.Time
 	sessionTTL time.Duration
 	toleranceM float64
-	ref        atomic.Pointer[Reference]
-	demo       bool
-	auditQ     atomic.Pointer[auditQueue]
-	auditAlg   string
+	// publicPrecisionM: see Deps.PublicPrecisionM.
+	publicPrecisionM float64
+	ref              atomic.Pointer[Reference]
+	demo             bool
+	auditQ           atomic.Pointer[auditQueue]
+	auditAlg         string
 	// sourcesGen moves when this node adds or revokes an event source, so
 	// the intake's key cache reloads at once instead of within its TTL.
 	sourcesGen atomic.Int64
@@ -85,6 +91,13 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	}
 	if s.toleranceM == 0 {
 		s.toleranceM = 30
+	}
+	s.publicPrecisionM = d.PublicPrecisionM
+	if s.publicPrecisionM == 0 {
+		s.publicPrecisionM = DefaultPublicPrecisionM
+	}
+	if s.publicPrecisionM < 1 || s.publicPrecisionM > MaxPublicPrecisionM {
+		return nil, fmt.Errorf("public precision %v m: must be between 1 and %d", d.PublicPrecisionM, MaxPublicPrecisionM)
 	}
 	s.rates = newRateCounter(s)
 	s.logins = newLoginsMem()

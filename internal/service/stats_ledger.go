@@ -1,12 +1,12 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -137,7 +137,10 @@ func enumLabels(f workflow.Field) string {
 // evidence, 验收销号 — or for clues 处置 and 办结). Steps the responsible unit
 // takes are recorded as the importer's, on the unit's behalf. Only the
 // discipline commission imports ledgers.
-func (s *Service) ImportLedger(ctx context.Context, actor model.User, kind, fileName string, data []byte, skipBad bool) (LedgerImportReport, error) {
+//
+// The workbook is read from file: the API streams uploads to a temporary
+// file, so the request holds no copy of it.
+func (s *Service) ImportLedger(ctx context.Context, actor model.User, kind, fileName string, file io.ReadSeeker, skipBad bool) (LedgerImportReport, error) {
 	rep := LedgerImportReport{Kind: kind, Errors: []ledger.CellError{}, Cases: []LedgerImported{}}
 	layout, ok := ledger.Layouts[kind]
 	if !ok {
@@ -150,7 +153,7 @@ func (s *Service) ImportLedger(ctx context.Context, actor model.User, kind, file
 	if !ok {
 		return rep, Invalid("kind", "field.unknown_type")
 	}
-	sheet, err := ledger.Read(bytes.NewReader(data), layout)
+	sheet, err := ledger.Read(file, layout)
 	switch {
 	case errors.Is(err, ledger.ErrNotXLSX):
 		return rep, Invalid("file", "ledger.not_xlsx")
@@ -215,7 +218,7 @@ func (s *Service) ImportLedger(ctx context.Context, actor model.User, kind, file
 	// The workbook is the evidence of the completions it records.
 	var evidence string
 	if kind == ledger.Rectification && slices.ContainsFunc(fresh, func(r ledgerRow) bool { return r.target == "closed" || r.target == "awaiting_review" }) {
-		if evidence, err = s.saveLedgerFile(ctx, actor, fileName, data); err != nil {
+		if evidence, err = s.saveLedgerFile(ctx, actor, fileName, file); err != nil {
 			return rep, err
 		}
 	}
@@ -582,28 +585,37 @@ func (s *Service) ledgerCase(def *workflow.Definition, actor model.User, kind st
 
 // saveLedgerFile keeps an imported workbook as an attachment (by its
 // SHA-256, like every attachment), so the cases it completed can cite it.
-func (s *Service) saveLedgerFile(ctx context.Context, actor model.User, name string, data []byte) (string, error) {
-	sum := sha256.Sum256(data)
-	id := hex.EncodeToString(sum[:])
+// It streams the file into the files directory while hashing it, then
+// names it by the hash (or drops the copy when that file exists).
+func (s *Service) saveLedgerFile(ctx context.Context, actor model.User, name string, file io.ReadSeeker) (string, error) {
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.filesDir, 0o750); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(s.filesDir, ".ledger-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(tmp, h), file)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(h.Sum(nil))
 	dst := s.attachmentPath(id)
 	if _, err := os.Stat(dst); err != nil {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 			return "", err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), ".ledger-*")
-		if err != nil {
-			return "", err
-		}
-		defer os.Remove(tmp.Name())
-		if _, err := tmp.Write(data); err != nil {
-			tmp.Close()
-			return "", err
-		}
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return "", err
-		}
-		tmp.Close()
 		if err := os.Rename(tmp.Name(), dst); err != nil {
 			return "", err
 		}
@@ -611,6 +623,6 @@ func (s *Service) saveLedgerFile(ctx context.Context, actor model.User, name str
 	if name == "" {
 		name = "台账.xlsx"
 	}
-	a := model.Attachment{ID: id, Mime: ledger.ContentTypeXLSX, Size: int64(len(data)), Name: filepath.Base(name), CreatedBy: actor.ID, CreatedAt: s.now()}
+	a := model.Attachment{ID: id, Mime: ledger.ContentTypeXLSX, Size: size, Name: filepath.Base(name), CreatedBy: actor.ID, CreatedAt: s.now()}
 	return id, s.store.PutAttachment(ctx, a)
 }

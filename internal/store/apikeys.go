@@ -17,9 +17,19 @@ type APIKey struct {
 	Jurisdiction string
 	// RatePerMinute is the key's request budget; 0 means the default.
 	RatePerMinute int
-	CreatedAt     time.Time
-	RevokedAt     time.Time // zero while the key is valid
+	// Scope is what the key reads from Open311: KeyScopePublic (what
+	// anyone sees without a key) or KeyScopeStaff (every case of a public
+	// category, exact and unmasked).
+	Scope     string
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while the key is valid
 }
+
+// API key scopes.
+const (
+	KeyScopePublic = "public"
+	KeyScopeStaff  = "staff"
+)
 
 // APIKeyStore keeps API keys.
 type APIKeyStore interface {

@@ -103,7 +103,11 @@ type MachineEventInput struct {
 	// EventID is the source's own id for the event, or "": a second event
 	// with the same id is a retry, answered with the first one's outcome
 	// and not counted again.
-	EventID       string
+	EventID string
+	// ContentHash fingerprints the event's content (set with EventID): a
+	// second event under a known id with another hash is a conflict, not
+	// a retry.
+	ContentHash   string
 	DeviceID      string // "" when the event is located by place only
 	EventType     string
 	CategoryID    int64
@@ -156,7 +160,10 @@ type MachineEventResult struct {
 	// Duplicate: the source sent this event id before; Outcome is what
 	// became of it then, Record the record as it is now.
 	Duplicate bool
-	Err       error
+	// Conflict: the source sent this event id before with other content
+	// (ContentHash); nothing was written and the other fields are empty.
+	Conflict bool
+	Err      error
 }
 
 // MachineEventFilter selects records. Zero fields do not filter.

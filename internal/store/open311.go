@@ -73,7 +73,11 @@ type Open311Update struct {
 // category is public and whose type is in Types are ever returned. Zero
 // fields do not filter; times are half-open [From, To).
 type Open311Filter struct {
-	Types         []string
+	Types []string
+	// Published, when not nil, narrows further to the cases whose state
+	// is one of their type's listed states: what anonymous readers may
+	// see (cases staff accepted). A type missing from it shows nothing.
+	Published     map[string][]model.State
 	IDs           []int64
 	CategoryIDs   []int64
 	Statuses      []model.State
@@ -87,7 +91,10 @@ type Open311Filter struct {
 // EventFilter selects timeline entries (after the first) of public cases
 // for Open311 servicerequestupdates.
 type EventFilter struct {
-	Types         []string
+	Types []string
+	// Published narrows to the cases in the listed states, as in
+	// Open311Filter.
+	Published     map[string][]model.State
 	From, To      time.Time
 	StreetID      int64
 	Limit, Offset int

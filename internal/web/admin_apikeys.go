@@ -33,6 +33,7 @@ type apikeyRow struct {
 	Jurisdiction string // the jurisdiction_id, "" for every one
 	JurName      string // its unit's name, "" when unknown
 	Rate         int    // 0: the server's default
+	Scope        string // store.KeyScopePublic or KeyScopeStaff
 	Created      time.Time
 	Revoked      time.Time
 }
@@ -44,8 +45,8 @@ type jurOption struct {
 
 // apikeyForm is the add form, blank or as submitted with its errors.
 type apikeyForm struct {
-	Name, Jurisdiction, Rate string
-	Errors                   map[string]string
+	Name, Jurisdiction, Rate, Scope string
+	Errors                          map[string]string
 }
 
 // newAPIKey is what the page shows right after an issue: the key, once.
@@ -75,7 +76,7 @@ func (w *Web) adminAPIKeys(rw http.ResponseWriter, r *http.Request, q *req) {
 // adminAPIKeyAdd issues a key from the form and shows it once.
 func (w *Web) adminAPIKeyAdd(rw http.ResponseWriter, r *http.Request, q *req) {
 	f := apikeyForm{Name: r.PostFormValue("name"), Jurisdiction: strings.TrimSpace(r.PostFormValue("jurisdiction")),
-		Rate: strings.TrimSpace(r.PostFormValue("rate")), Errors: map[string]string{}}
+		Rate: strings.TrimSpace(r.PostFormValue("rate")), Scope: strings.TrimSpace(r.PostFormValue("scope")), Errors: map[string]string{}}
 	// The audit entry (written by the middleware) names the administrator
 	// and the key's client, never the key.
 	rec := audit.FromContext(r.Context())
@@ -101,6 +102,7 @@ func (w *Web) adminAPIKeyAdd(rw http.ResponseWriter, r *http.Request, q *req) {
 	if k.Jurisdiction != "" {
 		rec.Detail += " jurisdiction=" + k.Jurisdiction
 	}
+	rec.Detail += " scope=" + k.Scope
 	// The key goes into this answer alone (no-store, like every page).
 	w.apikeysPage(rw, r, q, http.StatusOK, apikeysView{New: &newAPIKey{Name: k.Name, Key: key}})
 }
@@ -126,7 +128,7 @@ func (w *Web) adminAPIKeyRevoke(rw http.ResponseWriter, r *http.Request, q *req)
 // parseAPIKeyForm reads the form into the service's input; a rate that
 // cannot be read is a field error. An empty rate is the default.
 func (w *Web) parseAPIKeyForm(lang string, f *apikeyForm) service.NewAPIKey {
-	in := service.NewAPIKey{Name: f.Name, Jurisdiction: f.Jurisdiction}
+	in := service.NewAPIKey{Name: f.Name, Jurisdiction: f.Jurisdiction, Scope: f.Scope}
 	if strings.TrimSpace(f.Name) == "" {
 		f.Errors["name"] = w.i18n.T(lang, "field.required")
 	}
@@ -156,6 +158,8 @@ func (w *Web) apikeyErrors(lang string, err error) map[string]string {
 			out[field] = w.i18n.T(lang, "field.out_of_range", 0, maxKeyRate)
 		case "jurisdiction":
 			out[field] = w.i18n.T(lang, "web.apikeys.jurisdiction_unknown")
+		case "scope":
+			out[field] = w.i18n.T(lang, "web.apikeys.scope_unknown")
 		default:
 			out[field] = w.i18n.T(lang, fe.Key, fe.Args...)
 		}
@@ -200,7 +204,7 @@ func (w *Web) apikeysPage(rw http.ResponseWriter, r *http.Request, q *req, statu
 	v.Jurs, names = w.jurisdictions()
 	for _, k := range keys {
 		row := apikeyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Jurisdiction: k.Jurisdiction, JurName: names[k.Jurisdiction],
-			Rate: k.RatePerMinute, Created: k.CreatedAt, Revoked: k.RevokedAt}
+			Rate: k.RatePerMinute, Scope: k.Scope, Created: k.CreatedAt, Revoked: k.RevokedAt}
 		if k.ID == v.revokedID && !k.RevokedAt.IsZero() {
 			v.Revoked = w.i18n.T(q.lang, "web.apikeys.revoked_done", k.Name, k.Prefix)
 		}

@@ -8,13 +8,13 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
-const apiKeyColumns = `id, name, prefix, key_hash, jurisdiction_id, rate_per_minute, created_at, revoked_at`
+const apiKeyColumns = `id, name, prefix, key_hash, jurisdiction_id, rate_per_minute, scope, created_at, revoked_at`
 
 func scanAPIKey(row interface{ Scan(...any) error }) (store.APIKey, error) {
 	var k store.APIKey
 	var created int64
 	var revoked sql.NullInt64
-	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &k.Jurisdiction, &k.RatePerMinute, &created, &revoked); err != nil {
+	if err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Hash, &k.Jurisdiction, &k.RatePerMinute, &k.Scope, &created, &revoked); err != nil {
 		return k, notFound(err)
 	}
 	k.CreatedAt, k.RevokedAt = fromMs(created), fromNullMs(revoked)
@@ -23,9 +23,12 @@ func scanAPIKey(row interface{ Scan(...any) error }) (store.APIKey, error) {
 
 // CreateAPIKey inserts k and sets its id.
 func (db *DB) CreateAPIKey(ctx context.Context, k *store.APIKey) error {
-	err := db.w.QueryRowContext(ctx, db.q(`INSERT INTO api_keys (name, prefix, key_hash, jurisdiction_id, rate_per_minute, created_at, revoked_at)
- VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		k.Name, k.Prefix, k.Hash, k.Jurisdiction, k.RatePerMinute, ms(k.CreatedAt), nullMs(k.RevokedAt)).Scan(&k.ID)
+	if k.Scope == "" {
+		k.Scope = store.KeyScopePublic
+	}
+	err := db.w.QueryRowContext(ctx, db.q(`INSERT INTO api_keys (name, prefix, key_hash, jurisdiction_id, rate_per_minute, scope, created_at, revoked_at)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		k.Name, k.Prefix, k.Hash, k.Jurisdiction, k.RatePerMinute, k.Scope, ms(k.CreatedAt), nullMs(k.RevokedAt)).Scan(&k.ID)
 	if isUnique(err) {
 		return store.ErrConflict
 	}

@@ -283,24 +283,30 @@ func (b *gcBatch) ingest(in *store.MachineEventInput, res *store.MachineEventRes
 	if res.Outcome == store.OutcomeCreated {
 		caseID = res.Case.ID
 	}
-	return b.exec(`INSERT INTO machine_event_keys (source_id, event_id, machine_event_id, outcome, case_id, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		in.SourceID, in.EventID, res.Record.ID, res.Outcome, nullID(caseID), ms(in.Now))
+	return b.exec(`INSERT INTO machine_event_keys (source_id, event_id, machine_event_id, outcome, case_id, received_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		in.SourceID, in.EventID, res.Record.ID, res.Outcome, nullID(caseID), ms(in.Now), in.ContentHash)
 }
 
 // replay answers an event id the source sent before with what became of
-// it then and the record as it is now. A miss, the usual case, is one
-// primary-key lookup.
+// it then and the record as it is now, or, when the content differs from
+// the first event's, with a conflict (nothing written). A miss, the usual
+// case, is one primary-key lookup. Keys stored before content hashes
+// existed (an empty hash) match any content, as they did.
 func (b *gcBatch) replay(in *store.MachineEventInput, res *store.MachineEventResult) (bool, error) {
 	var recID int64
-	var outcome string
+	var outcome, hash string
 	var caseID sql.NullInt64
-	err := b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT machine_event_id, outcome, case_id FROM machine_event_keys WHERE source_id = ? AND event_id = ?`),
-		in.SourceID, in.EventID).Scan(&recID, &outcome, &caseID)
+	err := b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT machine_event_id, outcome, case_id, content_hash FROM machine_event_keys WHERE source_id = ? AND event_id = ?`),
+		in.SourceID, in.EventID).Scan(&recID, &outcome, &caseID, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	if hash != "" && in.ContentHash != "" && hash != in.ContentHash {
+		*res = store.MachineEventResult{Conflict: true}
+		return true, nil
 	}
 	rec, err := scanMachineEvent(b.tx.QueryRowContext(b.ctx, b.db.q(`SELECT `+machineEventColumns+`
  FROM machine_events m JOIN event_sources s ON s.id = m.source_id WHERE m.id = ?`), recID))

@@ -15,7 +15,8 @@ import (
 
 // TestIntakeEventIDs: an event id sent again (a retry, in another post
 // or in the same batch) is answered with the first answer and counted
-// once; another id of the same event folds; a pruned id counts anew.
+// once; another id of the same event folds; a pruned id counts anew; the
+// same id with other content is a conflict and writes nothing.
 func TestIntakeEventIDs(t *testing.T) {
 	for _, batching := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "group-commit"}[batching], func(t *testing.T) {
@@ -26,9 +27,11 @@ func TestIntakeEventIDs(t *testing.T) {
 
 func intakeEventIDs(t *testing.T, f *intakeFixture) {
 	const lat, lng = 27.735, 111.985
+	// The content of these events differs only by their time (d), and
+	// so does the hash the service would compute.
 	withID := func(id string, d time.Duration) store.MachineEventInput {
 		e := f.event("cam-9", 2, d, lat, lng, 0.9)
-		e.EventID = id
+		e.EventID, e.ContentHash = id, "at "+d.String()
 		return e
 	}
 	first := f.ingest(withID("A-1", 0))
@@ -74,8 +77,44 @@ func intakeEventIDs(t *testing.T, f *intakeFixture) {
 	if res := f.ingest(withID("A-1", 2*time.Minute)); res[0].Duplicate || res[0].Outcome != store.OutcomeFolded || res[0].Record.Count != 3 {
 		t.Fatalf("A-1 after pruning = %+v, want a new sighting", res[0])
 	}
-	if res := f.ingest(withID("A-2", 2*time.Minute)); !res[0].Duplicate {
+	if res := f.ingest(withID("A-2", time.Minute)); !res[0].Duplicate {
 		t.Fatalf("A-2 (not pruned) = %+v, want a duplicate", res[0])
+	}
+
+	// A-2 again but seen at another time: not a retry but another event
+	// under a used id. So is the second A-4 of one batch; the third A-4
+	// repeats the first and is a retry.
+	sum, cases := count(t, f.db, `SELECT SUM(count) FROM machine_events`), count(t, f.db, `SELECT COUNT(*) FROM cases`)
+	keys := count(t, f.db, `SELECT COUNT(*) FROM machine_event_keys`)
+	res := f.ingest(withID("A-2", 3*time.Minute), withID("A-4", 3*time.Minute), withID("A-4", 4*time.Minute), withID("A-4", 3*time.Minute))
+	if !res[0].Conflict || res[0].Duplicate || res[0].Err != nil || res[0].Record.ID != 0 || res[0].Outcome != "" {
+		t.Fatalf("A-2 with other content = %+v, want a conflict and nothing else", res[0])
+	}
+	if res[1].Conflict || res[1].Duplicate || res[1].Outcome != store.OutcomeFolded {
+		t.Fatalf("first A-4 = %+v, want folded", res[1])
+	}
+	if !res[2].Conflict {
+		t.Fatalf("A-4 with other content in the same batch = %+v, want a conflict", res[2])
+	}
+	if res[3].Conflict || !res[3].Duplicate || res[3].Record.ID != res[1].Record.ID {
+		t.Fatalf("A-4 repeated unchanged = %+v, want the first answer", res[3])
+	}
+	if got := count(t, f.db, `SELECT SUM(count) FROM machine_events`); got != sum+1 {
+		t.Fatalf("sightings %d → %d, want only A-4's one", sum, got)
+	}
+	if got := count(t, f.db, `SELECT COUNT(*) FROM cases`); got != cases {
+		t.Fatalf("cases %d → %d", cases, got)
+	}
+	if got := count(t, f.db, `SELECT COUNT(*) FROM machine_event_keys`); got != keys+1 {
+		t.Fatalf("event ids %d → %d, want A-4 only", keys, got)
+	}
+	// An id stored before content hashes (an empty hash) matches any
+	// content, as it did.
+	old := withID("A-5", 5*time.Minute)
+	old.ContentHash = ""
+	f.ingest(old)
+	if res := f.ingest(withID("A-5", 6*time.Minute)); !res[0].Duplicate || res[0].Conflict {
+		t.Fatalf("A-5 after a hash-less first = %+v, want a duplicate", res[0])
 	}
 }
 

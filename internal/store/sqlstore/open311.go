@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -248,16 +250,35 @@ func stringArgs[S ~string](ss []S) []any {
 
 // publicCases is the condition every Open311 query starts from: the case's
 // category is public and its type is one of types (none: no case at all).
-func publicCases(prefix string, types []string) (string, []any) {
+// With published (not nil), each type's cases count only in the states
+// listed for it (sorted by type so the query text is stable).
+func publicCases(prefix string, types []string, published map[string][]model.State) (string, []any) {
 	if len(types) == 0 {
 		return "1 = 0", nil
 	}
-	return prefix + "category_id IN (SELECT id FROM categories WHERE public = 1) AND " + prefix + "type IN (" + placeholders(len(types)) + ")", stringArgs(types)
+	cond := prefix + "category_id IN (SELECT id FROM categories WHERE public = 1) AND " + prefix + "type IN (" + placeholders(len(types)) + ")"
+	args := stringArgs(types)
+	if published == nil {
+		return cond, args
+	}
+	var ors []string
+	for _, t := range slices.Sorted(maps.Keys(published)) {
+		states := published[t]
+		if len(states) == 0 {
+			continue
+		}
+		ors = append(ors, "("+prefix+"type = ? AND "+prefix+"status IN ("+placeholders(len(states))+"))")
+		args = append(append(args, t), stringArgs(states)...)
+	}
+	if len(ors) == 0 {
+		return "1 = 0", nil
+	}
+	return cond + " AND (" + strings.Join(ors, " OR ") + ")", args
 }
 
 // ListOpen311Cases returns a page of public cases matching f, newest first.
 func (db *DB) ListOpen311Cases(ctx context.Context, f store.Open311Filter) ([]model.Case, int, error) {
-	cond, args := publicCases("", f.Types)
+	cond, args := publicCases("", f.Types, f.Published)
 	conds := []string{cond}
 	add := func(c string, a ...any) {
 		conds = append(conds, c)
@@ -334,7 +355,7 @@ func scanEvent(row interface{ Scan(...any) error }) (model.Event, error) {
 // ListOpen311Events returns a page of timeline entries after the first of
 // public cases, oldest first.
 func (db *DB) ListOpen311Events(ctx context.Context, f store.EventFilter) ([]model.Event, int, error) {
-	cond, args := publicCases("c.", f.Types)
+	cond, args := publicCases("c.", f.Types, f.Published)
 	conds := []string{cond, "e.seq > 1"}
 	if !f.From.IsZero() {
 		conds = append(conds, "e.at >= ?")
