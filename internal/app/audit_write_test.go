@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
+	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
 // TestAuditEntryCommitsWithWrite: an acknowledged create's audit entry
@@ -64,5 +65,47 @@ func TestAuditEntryCommitsWithWrite(t *testing.T) {
 	}
 	if n, err := audit.VerifyAll(ctx, h.app.Store); err != nil || n == 0 {
 		t.Fatalf("verify: %d, %v", n, err)
+	}
+}
+
+// TestAuditEntryCommitsWithEvents: a machine-event post's entry commits
+// with its first written event, naming the event record, under the
+// source's name; a post whose events all fail validation is recorded by
+// the middleware with its status.
+func TestAuditEntryCommitsWithEvents(t *testing.T) {
+	h, key := intakeHarness(t, service.IntakeOptions{})
+	ctx := context.Background()
+	h.app.Service.FlushAudit(ctx)
+	seq0, _, _ := h.app.Store.AuditHead(ctx)
+	lat, lng := gridPoint(t, h, 0)
+	r := h.do("POST", "/api/v1/events", key, map[string]any{"device_id": "cam-audit", "event_type": "occupy_road", "confidence": 0.95,
+		"lat": lat, "lng": lng, "event_id": "audit-1"})
+	if r.status != 201 && r.status != 200 {
+		t.Fatalf("event: %d %s", r.status, r.raw)
+	}
+	rec := num(r.body["machine_event_id"])
+	bad := h.do("POST", "/api/v1/events", key, map[string]any{"device_id": "cam-audit", "event_type": "occupy_road", "confidence": 3})
+	if bad.status < 400 {
+		t.Fatalf("invalid event: %d %s", bad.status, bad.raw)
+	}
+	h.app.Service.FlushAudit(ctx)
+	entries, err := h.app.Store.AuditEntries(ctx, seq0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, e := range entries {
+		if e.Action == "POST /api/v1/events" {
+			got[e.Target+" "+e.Result+" "+e.Username]++
+		}
+	}
+	want := map[string]int{
+		fmt.Sprintf("machine_event:%d ok eventsource:xueliang", rec):      1,
+		fmt.Sprintf("/api/v1/events %d eventsource:xueliang", bad.status): 1,
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%d entries %q, want %d; all: %v", got[k], k, n, got)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -357,6 +358,15 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	if len(kept) == 0 {
 		return src, results, nil
 	}
+	// The request's audit entry rides with its first event and commits in
+	// that event's savepoint (see audit.Recorder); if that event fails,
+	// the entry goes back to the middleware.
+	ae, rec, audited := audit.ClaimFrom(ctx, "")
+	if audited {
+		ae.Username = "eventsource:" + src.Code // as the events handler names the source
+		ae.Detail = "events=" + strconv.Itoa(len(events)) + " written=" + strconv.Itoa(len(kept))
+		kept[0].Audit = &ae
+	}
 	// The events of one fold key (source, device, category) always go to
 	// the same writer, so several writers (PostgreSQL) never wait for one
 	// another's locks.
@@ -386,6 +396,9 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 	if !in.open {
 		in.mu.RUnlock()
 		in.pending.Add(-int64(len(kept)))
+		if audited {
+			rec.Unclaim()
+		}
 		return src, nil, ErrIntakeStopped
 	}
 	for w, j := range jobs {
@@ -410,6 +423,9 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 			continue
 		}
 		in.collect(src, results, j)
+	}
+	if audited && results[keptIdx[0]].Err != nil {
+		rec.Unclaim()
 	}
 	return src, results, nil
 }

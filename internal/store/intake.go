@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"hash/fnv"
 	"time"
 
@@ -107,7 +108,10 @@ type MachineEventInput struct {
 	// ContentHash fingerprints the event's content (set with EventID): a
 	// second event under a known id with another hash is a conflict, not
 	// a retry.
-	ContentHash   string
+	ContentHash string
+	// Audit, when set, is the posting request's audit entry: it is
+	// committed with this event (its first written event), naming it.
+	Audit         *audit.Entry
 	DeviceID      string // "" when the event is located by place only
 	EventType     string
 	CategoryID    int64

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
@@ -178,7 +180,10 @@ func ingestItem(in []store.MachineEventInput) (*gcItem, []store.MachineEventResu
 	for i := range in {
 		ops[i] = func(b *gcBatch) error {
 			out[i] = store.MachineEventResult{}
-			return b.ingest(&in[i], &out[i])
+			if err := b.ingest(&in[i], &out[i]); err != nil {
+				return err
+			}
+			return b.auditEvent(in[i].Audit, out[i].Record.ID)
 		}
 		locks = append(locks, int32(in[i].FoldKey()))
 	}
@@ -570,4 +575,21 @@ func distanceM(lat1, lng1, lat2, lng2 float64) float64 {
 	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}
+
+// auditEvent commits the posting request's audit entry in the savepoint of
+// the event that carries it: sealed onto the chain on SQLite (the one
+// writer holds the head anyway), unchained in audit_pending on PostgreSQL,
+// where the intake's writers must not queue on the chain's head.
+func (b *gcBatch) auditEvent(e *audit.Entry, recordID int64) error {
+	if e == nil {
+		return nil
+	}
+	a := *e
+	a.Target = "machine_event:" + strconv.FormatInt(recordID, 10)
+	if b.db.dialect == "postgres" {
+		return b.db.insertPendingAudit(b.ctx, b.tx, &a)
+	}
+	_, err := b.appendAudit(a)
+	return err
 }
