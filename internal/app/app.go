@@ -144,12 +144,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("integrity check at start-up: %w", err)
 	}
-	ring, err := loadPII(cfg)
-	if err != nil {
+	if err := loadPII(ctx, cfg, st); err != nil {
 		st.Close()
 		return nil, err
 	}
-	st.SetPII(ring)
+	if cfg.DatabaseURL == "" {
+		cleanStale(cfg.DataDir, cfg.Log) // a killed backup's database snapshot
+	}
 	m := metrics.New()
 	var base store.Store = st
 	var gc *sqlstore.GroupCommit
@@ -320,6 +321,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	}
 	intake := service.NewIntake(svc, iopt)
 	registerIntake(m, intake)
+	registerHealth(m, svc)
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake, Observe: m.Observe})
 	api.Register(mux)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
 )
@@ -60,17 +61,53 @@ func (s *Service) Audit(ctx context.Context, e audit.Entry) {
 }
 
 // RunAuditWriter appends queued audit entries in batches until ctx ends,
-// then writes what is left.
+// then writes what is left. A batch the store refuses (a full disk, a
+// database away for a moment) is kept and retried with backoff, behind
+// which later entries wait in order: the requests it records have
+// happened, refused ones included. At most maxPendingAudit entries wait;
+// beyond that the oldest are dropped, each drop logged and counted.
 func (s *Service) RunAuditWriter(ctx context.Context) {
 	aq := &auditQueue{q: make(chan audit.Entry, 4096), flush: make(chan chan struct{}), done: make(chan struct{})}
 	s.auditQ.Store(aq)
-	write := func(batch []audit.Entry) {
-		ptrs := make([]*audit.Entry, len(batch))
-		for i := range batch {
-			ptrs[i] = &batch[i]
+	var pending []audit.Entry // refused, oldest first
+	var backoff time.Duration
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	// drain writes pending in batches; false when the store refused one.
+	drain := func() bool {
+		for len(pending) > 0 {
+			n := min(len(pending), 500)
+			ptrs := make([]*audit.Entry, n)
+			for i := range n {
+				ptrs[i] = &pending[i]
+			}
+			if err := s.store.AppendAuditBatch(context.WithoutCancel(ctx), ptrs); err != nil {
+				s.StorageFull(err)
+				backoff = min(max(2*backoff, auditRetryMin), auditRetryMax)
+				s.log.Error("audit entries not written yet; kept for a retry", "entries", len(pending), "retry_in", backoff, "err", err)
+				retry.Reset(backoff)
+				s.auditPending.Store(int64(len(pending)))
+				return false
+			}
+			pending = pending[n:]
+			s.writeSucceeded()
 		}
-		if err := s.store.AppendAuditBatch(context.WithoutCancel(ctx), ptrs); err != nil {
-			s.log.Error("audit entries not written", "entries", len(batch), "err", err)
+		pending, backoff = nil, 0
+		s.auditPending.Store(0)
+		return true
+	}
+	write := func(batch []audit.Entry) {
+		pending = append(pending, batch...)
+		if over := len(pending) - maxPendingAudit; over > 0 {
+			for _, e := range pending[:over] {
+				s.log.Error("audit entry dropped: too many entries waiting for the store", "action", e.Action, "user", e.Username, "at", e.At)
+			}
+			s.auditDropped.Add(int64(over))
+			pending = pending[over:]
+		}
+		if backoff == 0 { // else the retry timer writes them
+			drain()
 		}
 	}
 	for {
@@ -80,20 +117,24 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 			for {
 				select {
 				case e := <-aq.q:
-					write([]audit.Entry{e})
+					pending = append(pending, e)
 				default:
+					if !drain() {
+						s.log.Error("audit entries lost at shutdown: the store refused them", "entries", len(pending))
+					}
 					return
 				}
 			}
+		case <-retry.C:
+			drain()
 		case ack := <-aq.flush:
 			// Everything queued before the flush request is in the channel.
 			var batch []audit.Entry
 			for len(aq.q) > 0 {
 				batch = append(batch, <-aq.q)
 			}
-			if len(batch) > 0 {
-				write(batch)
-			}
+			pending = append(pending, batch...)
+			drain()
 			close(ack)
 		case e := <-aq.q:
 			batch := []audit.Entry{e}
@@ -109,6 +150,21 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 			write(batch)
 		}
 	}
+}
+
+// The audit writer's retry of refused batches: from auditRetryMin doubling
+// to auditRetryMax; at most maxPendingAudit entries (a few hundred bytes
+// each, so some 30 MB) wait in memory.
+const (
+	auditRetryMin   = 250 * time.Millisecond
+	auditRetryMax   = 10 * time.Second
+	maxPendingAudit = 100_000
+)
+
+// AuditBacklog is the audit writer's figures for the metrics: entries
+// waiting for a retry, and entries dropped over the bound since start.
+func (s *Service) AuditBacklog() (pending, dropped int64) {
+	return s.auditPending.Load(), s.auditDropped.Load()
 }
 
 // VerifyAudit checks the whole audit chain.
