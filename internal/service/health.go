@@ -131,7 +131,7 @@ func (s *Service) pingSealed(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := s.now()
-	if !h.sealedAt.IsZero() && now.Sub(h.sealedAt) < probeTTL && now.After(h.sealedAt) {
+	if !h.sealedAt.IsZero() && now.Sub(h.sealedAt) < probeTTL && !now.Before(h.sealedAt) {
 		return h.sealed
 	}
 	err := p.ProbeSealed(ctx)
