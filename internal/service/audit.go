@@ -91,7 +91,6 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 				return false
 			}
 			pending = pending[n:]
-			s.writeSucceeded()
 		}
 		pending, backoff = nil, 0
 		s.auditPending.Store(0)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,9 @@ const diskFullWindow = 30 * time.Second
 // value, the probe write while the disk is full) are reused: a load
 // balancer asking every second costs one check in five seconds.
 const probeTTL = 5 * time.Second
+
+// probeBytes is the size of the probe write while the disk is full.
+const probeBytes = 16 << 10
 
 // health is the service's memory of what the health probe reports.
 type health struct {
@@ -110,7 +114,9 @@ func (s *Service) pingDiskFull(ctx context.Context) error {
 		return ErrStorageFull
 	}
 	h.probedAt = now
-	err := s.store.SetSetting(ctx, "health.write_probe", strconv.FormatInt(now.UnixMilli(), 10))
+	// As large as a large case write: a probe that fits in the last free
+	// page would say "ok" while every case is still refused.
+	err := s.store.SetSetting(ctx, "health.write_probe", strconv.FormatInt(now.UnixMilli(), 10)+strings.Repeat(".", probeBytes))
 	if err == nil {
 		s.writeSucceeded()
 		return nil
