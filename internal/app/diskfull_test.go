@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,10 @@ import (
 func diskFull(t *testing.T, h *harness, clock *atomicTime, fill, free func(), realDisk bool) {
 	t.Helper()
 	op := h.login("operator1")
-	cat := pickCategory(t, h, true).Code
+	web := newWebClient(t, h.srv.URL, nil)
+	web.login("operator1")
+	category := pickCategory(t, h, true)
+	cat := category.Code
 	lat, lng, _ := demoPoint(t, h, 3)
 	filler := strings.Repeat("满", 1500) // 4.5 KB a case
 	create := func(i int, hdr ...string) resp {
@@ -65,6 +69,12 @@ func diskFull(t *testing.T, h *harness, clock *atomicTime, fill, free func(), re
 	refusedN++
 	if e, _ := r.body["error"].(map[string]any); r.status != 503 || e["message"] != "Storage is full; please try again later." {
 		t.Fatalf("full-disk body in English: %d %s", r.status, r.raw)
+	}
+	page := web.postMultipart("/work/new", newCaseFields(web.csrf("/work/new"), strings.Repeat("z", 32), category.ID, lat, lng, func(f url.Values) {
+		f.Set("description", "网页登记 "+filler)
+	}), nil)
+	if page.status != 503 || !strings.Contains(page.body, "存储空间不足，请稍后重试") {
+		t.Fatalf("case-entry page on a full disk: %d %s", page.status, page.body)
 	}
 	if realDisk {
 		if st, raw := uploadStatus(t, h, op, pngBytes(t)); st != 503 {
