@@ -71,6 +71,7 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 	s.auditQ.Store(aq)
 	var pending []audit.Entry // refused, oldest first
 	var backoff time.Duration
+	failures := 0 // in a row, not for space
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
@@ -83,20 +84,37 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 				ptrs[i] = &pending[i]
 			}
 			if err := s.store.AppendAuditBatch(context.WithoutCancel(ctx), ptrs); err != nil {
-				s.StorageFull(err)
+				if !s.StorageFull(err) {
+					failures++
+				}
+				if failures >= auditPoisonAfter {
+					// Not the disk, again and again: perhaps one entry the
+					// store can never take. The first goes alone; refused
+					// alone too, it is dropped rather than hold the chain.
+					err1 := s.store.AppendAuditBatch(context.WithoutCancel(ctx), ptrs[:1])
+					if err1 == nil || !s.StorageFull(err1) {
+						if err1 != nil {
+							s.log.Error("audit entry dropped: the store refuses it", "action", pending[0].Action, "user", pending[0].Username, "at", pending[0].At, "err", err1)
+							s.auditDropped.Add(1)
+						}
+						pending, failures = pending[1:], 0
+						continue
+					}
+				}
 				backoff = min(max(2*backoff, auditRetryMin), auditRetryMax)
 				s.log.Error("audit entries not written yet; kept for a retry", "entries", len(pending), "retry_in", backoff, "err", err)
 				retry.Reset(backoff)
 				s.auditPending.Store(int64(len(pending)))
 				return false
 			}
-			pending = pending[n:]
+			pending, failures = pending[n:], 0
 		}
 		pending, backoff = nil, 0
 		s.auditPending.Store(0)
 		return true
 	}
-	write := func(batch []audit.Entry) {
+	// keep puts entries behind the waiting ones, within the bound.
+	keep := func(batch []audit.Entry) {
 		pending = append(pending, batch...)
 		if over := len(pending) - maxPendingAudit; over > 0 {
 			for _, e := range pending[:over] {
@@ -105,8 +123,13 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 			s.auditDropped.Add(int64(over))
 			pending = pending[over:]
 		}
+	}
+	write := func(batch []audit.Entry) {
+		keep(batch)
 		if backoff == 0 { // else the retry timer writes them
 			drain()
+		} else {
+			s.auditPending.Store(int64(len(pending)))
 		}
 	}
 	for {
@@ -116,7 +139,7 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 			for {
 				select {
 				case e := <-aq.q:
-					pending = append(pending, e)
+					keep([]audit.Entry{e})
 				default:
 					if !drain() {
 						s.log.Error("audit entries lost at shutdown: the store refused them", "entries", len(pending))
@@ -132,7 +155,7 @@ func (s *Service) RunAuditWriter(ctx context.Context) {
 			for len(aq.q) > 0 {
 				batch = append(batch, <-aq.q)
 			}
-			pending = append(pending, batch...)
+			keep(batch)
 			drain()
 			close(ack)
 		case e := <-aq.q:
@@ -158,6 +181,9 @@ const (
 	auditRetryMin   = 250 * time.Millisecond
 	auditRetryMax   = 10 * time.Second
 	maxPendingAudit = 100_000
+	// auditPoisonAfter failures in a row for a reason other than space
+	// make the writer try the oldest entry alone (and drop it if refused).
+	auditPoisonAfter = 3
 )
 
 // AuditBacklog is the audit writer's figures for the metrics: entries

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -27,6 +28,11 @@ type refusingStore struct {
 func (f *refusingStore) AppendAuditBatch(_ context.Context, es []*audit.Entry) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for _, e := range es {
+		if e.Action == "poison" {
+			return errors.New("constraint failed")
+		}
+	}
 	if f.full {
 		f.refused++
 		return fmt.Errorf("append audit: %w", &os.PathError{Op: "write", Path: "yiwang.db-wal", Err: syscall.ENOSPC})
@@ -112,5 +118,27 @@ func TestAuditWriterBound(t *testing.T) {
 	got := st.accepted()
 	if len(got) != maxPendingAudit || got[0] != fmt.Sprint("a", extra) || got[len(got)-1] != fmt.Sprint("a", maxPendingAudit+extra-1) {
 		t.Fatalf("written after the bound: %d entries, want %d from a%d", len(got), maxPendingAudit, extra)
+	}
+}
+
+// TestAuditWriterSkipsPoison: an entry the store refuses for another
+// reason than space, again and again, is dropped (and counted) after a few
+// tries, so it does not hold back the entries behind it.
+func TestAuditWriterSkipsPoison(t *testing.T) {
+	st := &refusingStore{}
+	s := startAuditWriter(t, st)
+	s.Audit(context.Background(), audit.Entry{Action: "a0"})
+	s.Audit(context.Background(), audit.Entry{Action: "poison"})
+	s.Audit(context.Background(), audit.Entry{Action: "a1"})
+	deadline := time.Now().Add(30 * time.Second) // safety net; about 2 s of backoff
+	for len(st.accepted()) < 2 && time.Now().Before(deadline) {
+		s.FlushAudit(context.Background())
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := st.accepted(); len(got) != 2 || got[0] != "a0" || got[1] != "a1" {
+		t.Fatalf("written around the poison entry: %v", got)
+	}
+	if _, d := s.AuditBacklog(); d != 1 {
+		t.Fatalf("dropped: %d, want 1", d)
 	}
 }
