@@ -13,6 +13,8 @@ import (
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/pii"
+	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
+	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 )
 
 // sealedCase makes a case with a named reporter (sealed at rest) and
@@ -263,3 +265,41 @@ type atomicTime struct{ ns atomic.Int64 }
 func (c *atomicTime) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *atomicTime) add(d time.Duration) { c.ns.Add(int64(d)) }
 func (c *atomicTime) get() time.Time      { return time.Unix(0, c.ns.Load()) }
+
+// TestStartRefusesSealedDataWithoutItsKeyPostgres: a second node on one
+// PostgreSQL database, started without the first node's key file, refuses
+// to start (and makes no key) instead of sealing with a key of its own and
+// failing every case read; given the shared file it starts and reads.
+func TestStartRefusesSealedDataWithoutItsKeyPostgres(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	first := t.TempDir()
+	a, err := app.Open(context.Background(), app.Config{DataDir: first, DatabaseURL: url, Demo: true, DemoCases: 20, PublicPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, dir: first, app: a, srv: newServer(a)}
+	id := sealedCase(t, h)
+	h.stop()
+	second := t.TempDir()
+	_, err = app.Open(context.Background(), app.Config{DataDir: second, DatabaseURL: url})
+	if err == nil || !strings.Contains(err.Error(), "sealed with key k1") {
+		t.Fatalf("second node without the key file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(second, app.PIIKeyFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("the second node made a key over sealed data")
+	}
+	readReporter(t, app.Config{DataDir: second, DatabaseURL: url, PIIKeys: filepath.Join(first, app.PIIKeyFile)}, id)
+	db, err := sqlstore.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ring, _ := pii.LoadKeys(filepath.Join(first, app.PIIKeyFile), "")
+	db.SetPII(ring)
+	if chk, err := db.CheckSealed(context.Background(), 1000, true); err != nil || !chk.OK() || chk.Checked < 2 {
+		t.Fatalf("check on PostgreSQL: %+v %v", chk, err)
+	}
+	if err := db.ProbeSealed(context.Background()); err != nil {
+		t.Fatalf("probe on PostgreSQL: %v", err)
+	}
+}
