@@ -121,6 +121,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
+	if cfg.DatabaseURL == "" {
+		cleanStale(cfg.DataDir, cfg.Log) // a killed backup's database snapshot
+	}
 	var st *sqlstore.DB
 	var err error
 	if cfg.DatabaseURL != "" {
@@ -147,9 +150,6 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := loadPII(ctx, cfg, st); err != nil {
 		st.Close()
 		return nil, err
-	}
-	if cfg.DatabaseURL == "" {
-		cleanStale(cfg.DataDir, cfg.Log) // a killed backup's database snapshot
 	}
 	m := metrics.New()
 	var base store.Store = st
