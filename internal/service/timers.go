@@ -174,6 +174,7 @@ func (s *Service) RunTimers(ctx context.Context, tick time.Duration) {
 	defer t.Stop()
 	for {
 		if _, err := s.FireDueTimers(ctx); err != nil && ctx.Err() == nil {
+			s.StorageFull(err) // a full disk shows on the health probe; the timers fire on a later tick
 			s.log.Error("timers", "err", err)
 		}
 		select {
