@@ -105,15 +105,21 @@ func Backup(ctx context.Context, opt BackupOptions) (BackupResult, error) {
 	if err != nil {
 		return res, err
 	}
+	unlinkSnap := func() {
+		if snap.name != "" {
+			for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+				os.Remove(snap.name + suffix)
+			}
+			snap.name = ""
+		}
+	}
 	defer snap.discard()
+	defer unlinkSnap() // a failed VACUUM INTO may leave its companions too
 	if err := st.BackupTo(ctx, snap.name); err != nil {
 		return res, err
 	}
 	opt.pause("snapshot")
-	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
-		os.Remove(snap.name + suffix)
-	}
-	snap.name = ""
+	unlinkSnap()
 
 	out, err := createAnon(destDir)
 	if err != nil {
