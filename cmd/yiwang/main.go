@@ -53,8 +53,11 @@ usage:
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
   yiwang user totp --data DIR --username U            enrol a TOTP second factor (required for admin, discipline)
   yiwang apikey create|list|revoke --data DIR ...     Open311 API keys (create --name NAME [--jurisdiction ID] [--rate N] [--scope public|staff])
-  yiwang backup --data DIR --to FILE.tar.gz          online, consistent backup (database and attachments)
-  yiwang restore --from FILE.tar.gz --data DIR       restore into an empty data dir, then check integrity
+  yiwang backup --data DIR --to FILE.tar.gz (--passphrase-file F | --without-keys) [--pii-keys FILE]
+                                                     online, consistent backup (database, attachments, and the
+                                                     key ring sealed under the passphrase, or YIWANG_BACKUP_PASSPHRASE)
+  yiwang restore --from FILE.tar.gz --data DIR [--passphrase-file F | --pii-keys FILE]
+                                                     restore into an empty data dir, check integrity, open the sealed data
   yiwang keys rotate --data DIR --id K2               add a personal-data key and re-seal every reporter with it
   yiwang eventsource add|list|revoke --data DIR      register video/sensor sources and print their key
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV

@@ -128,6 +128,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
+	if cfg.DatabaseURL == "" {
+		cleanStale(cfg.DataDir, cfg.Log) // a killed backup's database snapshot
+	}
 	var st *sqlstore.DB
 	var err error
 	if cfg.DatabaseURL != "" {
@@ -151,12 +154,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("integrity check at start-up: %w", err)
 	}
-	ring, err := loadPII(cfg)
-	if err != nil {
+	if err := loadPII(ctx, cfg, st); err != nil {
 		st.Close()
 		return nil, err
 	}
-	st.SetPII(ring)
 	m := metrics.New()
 	var base store.Store = st
 	var gc *sqlstore.GroupCommit
@@ -332,6 +333,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	intake := service.NewIntake(svc, iopt)
 	registerIntake(m, intake)
 	registerTimers(m, svc)
+	registerHealth(m, svc)
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Deps{Service: svc, I18n: cat, Log: cfg.Log, PublicPerMinute: cfg.PublicPerMinute, Intake: intake, Observe: m.Observe})
 	api.Register(mux)

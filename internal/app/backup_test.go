@@ -42,15 +42,17 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	// before the snapshot, so the original and the restore can be compared.
 	h.app.Service.FlushAudit(context.Background())
 	backup := filepath.Join(t.TempDir(), "b.tar.gz")
-	if err := app.Backup(context.Background(), dir, backup); err != nil { // while the server runs
+	opt := app.BackupOptions{DataDir: dir, To: backup, Passphrase: []byte("correct horse battery")}
+	if _, err := app.Backup(context.Background(), opt); err != nil { // while the server runs
 		t.Fatal(err)
 	}
-	if err := app.Backup(context.Background(), dir, backup); err == nil {
+	if _, err := app.Backup(context.Background(), opt); err == nil {
 		t.Fatal("backup overwrote an existing file")
 	}
 	h.stop()
 	restored := filepath.Join(t.TempDir(), "restored")
-	if err := app.Restore(context.Background(), backup, restored); err != nil {
+	ropt := app.RestoreOptions{From: backup, DataDir: restored, Passphrase: opt.Passphrase}
+	if _, err := app.Restore(context.Background(), ropt); err != nil {
 		t.Fatal(err)
 	}
 	want, got := sums(t, dir), sums(t, restored)
@@ -62,7 +64,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err != nil || len(orig) == 0 || string(orig) != string(back) {
 		t.Fatalf("attachment not restored: %v", err)
 	}
-	if err := app.Restore(context.Background(), backup, restored); err == nil {
+	if _, err := app.Restore(context.Background(), ropt); err == nil {
 		t.Fatal("restore into a non-empty dir succeeded")
 	}
 	// An archive with a path escaping the data dir is refused.
@@ -75,7 +77,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	tw.Close()
 	gz.Close()
 	f.Close()
-	if err := app.Restore(context.Background(), evil, filepath.Join(t.TempDir(), "x")); err == nil {
+	if _, err := app.Restore(context.Background(), app.RestoreOptions{From: evil, DataDir: filepath.Join(t.TempDir(), "x")}); err == nil {
 		t.Fatal("restore accepted a path outside the data dir")
 	}
 }

@@ -53,3 +53,17 @@ func registerTimers(m *metrics.Metrics, svc *service.Service) {
 	m.Counter("timers_failed_total", "Attempts to fire a deadline timer that failed (each is logged at Error; the timer stays pending).",
 		func() float64 { return float64(svc.TimerStats().Failed) })
 }
+
+// registerHealth exposes what the health probe watches: a full disk, and
+// audit entries waiting because the store refused them.
+func registerHealth(m *metrics.Metrics, svc *service.Service) {
+	m.Gauge("storage_full", "1 while writes fail for lack of space (the health probe answers 503 disk_full), else 0.", func() float64 {
+		if full, _ := svc.StorageFullStats(); full {
+			return 1
+		}
+		return 0
+	})
+	m.Counter("storage_full_errors_total", "Writes refused because the disk or the database was full.", func() float64 { _, n := svc.StorageFullStats(); return float64(n) })
+	m.Gauge("audit_pending_entries", "Audit entries the store refused, kept in memory for a retry.", func() float64 { p, _ := svc.AuditBacklog(); return float64(p) })
+	m.Counter("audit_dropped_total", "Audit entries dropped because more than the bound waited for the store.", func() float64 { _, d := svc.AuditBacklog(); return float64(d) })
+}

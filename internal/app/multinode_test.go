@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,9 +44,14 @@ func TestThreeNodesOnePostgres(t *testing.T) {
 	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, wfCST)} // a Monday
 	nodes := make([]*app.App, 3)
 	srvs := make([]*httptest.Server, 3)
+	first := t.TempDir()
 	for i := range nodes {
-		a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), DatabaseURL: url, Demo: true, DemoCases: 20,
-			Now: clock.Now, TimerTick: 20 * time.Millisecond, PublicPerMinute: -1,
+		dir, keys := first, "" // node 0 makes the key ring; the others share it, as in production
+		if i > 0 {
+			dir, keys = t.TempDir(), filepath.Join(first, "pii.keys")
+		}
+		a, err := app.Open(context.Background(), app.Config{DataDir: dir, DatabaseURL: url, Demo: true, DemoCases: 20,
+			Now: clock.Now, TimerTick: 20 * time.Millisecond, PublicPerMinute: -1, PIIKeys: keys,
 			NATSURL: natsURL, NATSPrefix: prefix, NATSStream: stream})
 		if err != nil {
 			t.Fatalf("node %d: %v", i, err)

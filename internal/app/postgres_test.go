@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/pii"
 	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 )
 
@@ -16,12 +19,19 @@ import (
 func TestDemoLoadsOnceAcrossNodes(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	const cases = 40
+	// The nodes share one key ring, as in production: made before any
+	// starts, since all three find the database empty.
+	keys := filepath.Join(t.TempDir(), "pii.keys")
+	line, _ := pii.GenerateKeyLine("k1", pii.AES)
+	if err := os.WriteFile(keys, []byte(line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	apps := make([]*app.App, 3)
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range apps {
 		wg.Go(func() {
-			apps[i], errs[i] = app.Open(context.Background(), app.Config{DataDir: t.TempDir(), DatabaseURL: url, Demo: true, DemoCases: cases})
+			apps[i], errs[i] = app.Open(context.Background(), app.Config{DataDir: t.TempDir(), DatabaseURL: url, Demo: true, DemoCases: cases, PIIKeys: keys})
 		})
 	}
 	wg.Wait()

@@ -48,6 +48,10 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, status int, key
 	writeJSON(w, status, b)
 }
 
+// storageFullRetry is the Retry-After (seconds) of a write refused for
+// lack of space: time for an operator or a log rotation to free some.
+const storageFullRetry = 30
+
 // fail maps a service error to its status.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *service.ValidationError
@@ -83,6 +87,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.writeError(w, r, http.StatusUnprocessableEntity, "error.invalid_action", nil)
 	case errors.Is(err, service.ErrUnknownAction):
 		a.writeError(w, r, http.StatusNotFound, "error.unknown_action", nil)
+	case a.svc.StorageFull(err):
+		// Nothing was written and the request may be sent again as it is
+		// once space is freed: a 503 a client retries, not a 500.
+		a.log.Error("write refused: storage full", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(storageFullRetry))
+		a.writeError(w, r, http.StatusServiceUnavailable, "error.storage_full", nil)
 	default:
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		a.writeError(w, r, http.StatusInternalServerError, "error.internal", nil)

@@ -185,6 +185,10 @@ func (a *API) itemError(r *http.Request, err error) *errorInner {
 		}
 		return e
 	}
+	if a.svc.StorageFull(err) {
+		// The source sends it again later: nothing of it was stored.
+		return &errorInner{Code: "storage_full", Message: a.i18n.T(l, "error.storage_full")}
+	}
 	a.log.Error("machine event failed", "err", err)
 	return &errorInner{Code: "internal", Message: a.i18n.T(l, "error.internal")}
 }

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -276,7 +277,15 @@ func user(r *http.Request) model.User {
 func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := a.svc.Ping(r.Context()); err != nil {
 		a.log.Error("health check failed", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		reason := service.ReasonDatabase
+		var ue *service.UnhealthyError
+		if errors.As(err, &ue) {
+			reason = ue.Reason
+		}
+		if reason == service.ReasonDiskFull {
+			w.Header().Set("Retry-After", strconv.Itoa(storageFullRetry))
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -61,14 +61,17 @@ type failCount struct {
 	at    time.Time
 }
 
-// now returns the level at t, after leaking.
+// now returns the level at t, after leaking. A clock set back (t before
+// the last failure) leaks nothing rather than adding to the count.
 func (c failCount) now(p failPolicy, t time.Time) float64 {
-	return max(0, c.level-float64(t.Sub(c.at))/float64(p.leak))
+	return max(0, c.level-float64(max(0, t.Sub(c.at)))/float64(p.leak))
 }
 
-// blockedFor is how long from t the key still waits.
+// blockedFor is how long from t the key still waits: never more than the
+// level's wait, even when the clock was set back since the last failure.
 func (c failCount) blockedFor(p failPolicy, t time.Time) time.Duration {
-	return max(0, c.at.Add(p.wait(c.level)).Sub(t))
+	w := p.wait(c.level)
+	return min(w, max(0, c.at.Add(w).Sub(t)))
 }
 
 // loginKeys names the two counts an attempt touches. The name is hashed:

@@ -130,3 +130,26 @@ func TestThrottleAddr(t *testing.T) {
 		t.Errorf("ClientAddr")
 	}
 }
+
+// TestLoginThrottleClockSetBack: a clock set back (an operator correcting
+// the time, a test's injected clock) never turns a failure count into a
+// wait of days: the wait stays within the level's, and a fresh pair is
+// not throttled at all.
+func TestLoginThrottleClockSetBack(t *testing.T) {
+	ctx := context.Background()
+	m := newLoginsMem()
+	later := time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)
+	k := loginKeysFor("leader", "127.0.0.2")
+	for range 6 {
+		m.begin(ctx, k, later)
+	}
+	back := later.Add(-96 * time.Hour)
+	if w := m.begin(ctx, k, back); w <= 0 || w > 15*time.Minute {
+		t.Fatalf("wait after the clock went back 4 days: %s, want (0, 15m]", w)
+	}
+	fresh := loginKeysFor("operator1", "127.0.0.2")
+	m.succeeded(ctx, fresh, later)
+	if w := m.begin(ctx, fresh, back); w != 0 {
+		t.Fatalf("a fresh name waited %s after the clock went back", w)
+	}
+}

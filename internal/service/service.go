@@ -72,6 +72,10 @@ type Service struct {
 	timerStats timerCounters
 	logins     loginCounter
 	hashSlots  chan struct{} // argon2id verifications at once (checkPassword)
+	health     health      // see Ping, StorageFull
+	// auditPending and auditDropped are the audit writer's backlog of
+	// refused entries and its drops over the bound (see RunAuditWriter).
+	auditPending, auditDropped atomic.Int64
 }
 
 // New builds the service and loads the reference data.
@@ -113,6 +117,3 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 
 // Workflows returns the loaded case-type definitions.
 func (s *Service) Workflows() *workflow.Registry { return s.workflows }
-
-// Ping checks the store.
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -178,6 +178,7 @@ func (s *Service) RunTimers(ctx context.Context, tick time.Duration, first func(
 	for {
 		n, err := s.FireDueTimers(ctx)
 		if err != nil && ctx.Err() == nil {
+			s.StorageFull(err) // a full disk shows on the health probe; the timers fire on a later tick
 			s.log.Error("timers", "err", err)
 		}
 		if first != nil {

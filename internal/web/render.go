@@ -159,6 +159,10 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, q *req, err error) {
 		w.messagePage(rw, r, q, http.StatusNotFound, "web.error.not_found_title", "web.error.not_found")
 	case errors.Is(err, service.ErrForbidden):
 		w.messagePage(rw, r, q, http.StatusForbidden, "web.error.forbidden_title", "error.forbidden")
+	case w.svc.StorageFull(err):
+		w.log.Error("write refused: storage full", "path", r.URL.Path, "err", err)
+		rw.Header().Set("Retry-After", "30")
+		w.messagePage(rw, r, q, http.StatusServiceUnavailable, "web.error.storage_full_title", "error.storage_full")
 	default:
 		w.log.Error("page failed", "path", r.URL.Path, "err", err)
 		w.messagePage(rw, r, q, http.StatusInternalServerError, "web.error.internal_title", "error.internal")

@@ -13,7 +13,9 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	if db.dialect != "sqlite" {
 		return fmt.Errorf("backup: use pg_dump for PostgreSQL")
 	}
-	if _, err := os.Stat(path); err == nil {
+	// VACUUM INTO takes an absent or empty file (the caller may hold
+	// an empty, locked temporary), never one with content.
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
 	_, err := db.w.ExecContext(ctx, `VACUUM INTO ?`, path)
