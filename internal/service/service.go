@@ -72,7 +72,7 @@ type Service struct {
 	timerStats timerCounters
 	logins     loginCounter
 	hashSlots  chan struct{} // argon2id verifications at once (checkPassword)
-	health     health      // see Ping, StorageFull
+	health     health        // see Ping, StorageFull
 	// auditPending and auditDropped are the audit writer's backlog of
 	// refused entries and its drops over the bound (see RunAuditWriter).
 	auditPending, auditDropped atomic.Int64
