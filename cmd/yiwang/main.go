@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -155,6 +156,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// parseMimeList reads --attachment-types: comma-separated type/subtype
+// names, as http.DetectContentType names them (lower case, no parameters).
+func parseMimeList(s string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		if typ, sub, ok := strings.Cut(t, "/"); !ok || typ == "" || sub == "" || strings.ContainsAny(t, "; ") {
+			return nil, fmt.Errorf("--attachment-types: %q is not a MIME type such as application/zip", t)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -172,11 +190,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	piiKeys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file sealing personal data at rest (YIWANG_PII_KEYS); default DATA/pii.keys, made on first start")
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" for 国密: SM4-GCM personal-data keys and an SM3 audit chain (YIWANG_CRYPTO)")
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
+	attTypes := fs.String("attachment-types", env("YIWANG_ATTACHMENT_TYPES", ""), "extra attachment types accepted besides images and PDF, as sniffed MIME types, comma-separated, e.g. application/zip; stored as sent, unsanitized (YIWANG_ATTACHMENT_TYPES)")
 	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *level)
+	extraTypes, err := parseMimeList(*attTypes)
+	if err != nil {
+		return err
+	}
 	pwSet := false
 	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "demo-password" })
 	if (pwSet || os.Getenv("YIWANG_DEMO_PASSWORD") != "") && !*demoMode {
@@ -186,7 +209,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("演示模式 demo mode: demo accounts use a public password; never use this data dir for real cases", "password_source", map[bool]string{true: "--demo-password", false: "default"}[pwSet])
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
-		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto,
+		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, Attachments: service.AttachmentOptions{ExtraTypes: extraTypes},
 		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err

@@ -79,6 +79,10 @@ type Config struct {
 	Batching sqlstore.GroupCommitOptions
 	// Intake tunes machine-event intake; zero values take the defaults.
 	Intake service.IntakeOptions
+	// Attachments bound image decoding and the PDF rewrite, and name the
+	// extra file types an administrator accepts (stored as sent); zero
+	// values take the defaults.
+	Attachments service.AttachmentOptions
 }
 
 // App is a running yiwang.
@@ -308,6 +312,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filesDir(cfg), Now: cfg.Now,
 		WarnShare: cfg.WarnShare, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
+		Attachments: cfg.Attachments,
 	})
 	if err != nil {
 		return nil, err

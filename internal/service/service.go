@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/sanitize"
 	"github.com/yiwang-gov/yiwang/internal/store"
 	"github.com/yiwang-gov/yiwang/internal/workflow"
 )
@@ -41,6 +42,8 @@ type Deps struct {
 	// WarnShare is the elapsed share of a clock at which a case turns
 	// yellow, unless its definition says otherwise (default 0.8).
 	WarnShare float64
+	// Attachments bound image decoding and name extra accepted types.
+	Attachments AttachmentOptions
 }
 
 // Service implements yiwang's use cases.
@@ -62,6 +65,10 @@ type Service struct {
 	// the intake's key cache reloads at once instead of within its TTL.
 	sourcesGen atomic.Int64
 	rates      rateCounter // see AllowRate
+	// sanitizer re-encodes images and rewrites PDFs within its budgets;
+	// its decode slots are this service's, shared by every upload path.
+	sanitizer  *sanitize.Sanitizer
+	extraTypes []string
 }
 
 // New builds the service and loads the reference data.
@@ -69,6 +76,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		store: d.Store, log: d.Log, workflows: d.Workflows, calendar: d.Calendar, filesDir: d.FilesDir,
 		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM, demo: d.Demo, auditAlg: d.AuditAlg,
+		sanitizer: sanitize.New(d.Attachments.Limits), extraTypes: d.Attachments.ExtraTypes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
