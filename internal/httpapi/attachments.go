@@ -41,8 +41,11 @@ func (a *API) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, att)
 }
 
+// getAttachment serves a file to a reader who may see a case (or a
+// supervision reply) linking it, or to its uploader before it is linked;
+// anyone else gets 404, never 403.
 func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
-	att, f, err := a.svc.OpenAttachment(r.Context(), r.PathValue("id"))
+	att, f, err := a.svc.OpenAttachment(r.Context(), user(r), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -419,7 +419,7 @@ func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "xml")
 		return
 	}
-	att, f, err := h.svc.OpenAttachment(r.Context(), media[n])
+	att, f, err := h.svc.OpenOpen311Media(r.Context(), id, media[n])
 	if err != nil {
 		h.fail(w, r, "xml", err)
 		return

@@ -140,17 +140,149 @@ func (s *Service) writeFile(id string, data []byte) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-// OpenAttachment returns an attachment's metadata and content.
-func (s *Service) OpenAttachment(ctx context.Context, id string) (model.Attachment, *os.File, error) {
-	if len(id) != 64 || strings.Trim(id, "0123456789abcdef") != "" {
+// OpenAttachment returns an attachment's metadata and content if actor may
+// read it (see MayReadAttachment). Every other request, whatever the
+// reason, is ErrNotFound: a 403 would confirm that a file of that hash
+// exists.
+func (s *Service) OpenAttachment(ctx context.Context, actor model.User, id string) (model.Attachment, *os.File, error) {
+	a, err := s.MayReadAttachment(ctx, actor, id)
+	if err != nil {
+		return a, nil, err
+	}
+	return s.openFile(a)
+}
+
+// MayReadAttachment returns an attachment's metadata if actor may read it:
+// the file is linked to an event of a case actor may see (the check of the
+// case view: a type hidden from a role, such as a discipline clue, hides
+// its files from that role, and a unit sees only its own cases), or cited
+// by the reply of a supervision document actor may see, or it is actor's
+// own upload not yet linked to anything. A file's hash is not a key: a
+// second account that learns it reads nothing more. ErrNotFound otherwise.
+func (s *Service) MayReadAttachment(ctx context.Context, actor model.User, id string) (model.Attachment, error) {
+	if !validAttachmentID(id) {
+		return model.Attachment{}, ErrNotFound
+	}
+	a, err := s.store.Attachment(ctx, id)
+	if err != nil {
+		return model.Attachment{}, ErrNotFound
+	}
+	cases, err := s.store.AttachmentCases(ctx, id)
+	if err != nil {
+		return model.Attachment{}, err
+	}
+	for _, cid := range cases {
+		if c, err := s.store.Case(ctx, cid); err == nil && s.CanSee(actor, c) {
+			return a, nil
+		}
+	}
+	sups, err := s.store.AttachmentSupervisions(ctx, id)
+	if err != nil {
+		return model.Attachment{}, err
+	}
+	for _, sid := range sups {
+		if _, err := s.Supervision(ctx, actor, sid); err == nil {
+			return a, nil
+		}
+	}
+	if len(cases) == 0 && len(sups) == 0 && s.uploadedBy(ctx, actor, a) {
+		return a, nil
+	}
+	return model.Attachment{}, ErrNotFound
+}
+
+// uploadedBy reports whether actor (logged in) sent the bytes of a.
+func (s *Service) uploadedBy(ctx context.Context, actor model.User, a model.Attachment) bool {
+	if actor.ID == 0 {
+		return false
+	}
+	if a.CreatedBy == actor.ID {
+		return true
+	}
+	ok, err := s.store.AttachmentUploadedBy(ctx, a.ID, actor.ID)
+	return err == nil && ok
+}
+
+// mayLinkAttachment reports whether actor may cite attachment id in a case
+// action or a reply: a file nobody has linked yet (a fresh upload, perhaps
+// anonymous), one actor uploaded (the same bytes may be another case's
+// file: content is stored by hash), or one actor may read. Without it,
+// naming a hash one cannot read in an action on a case one can see would
+// make it readable.
+func (s *Service) mayLinkAttachment(ctx context.Context, actor model.User, id string) bool {
+	if !validAttachmentID(id) {
+		return false
+	}
+	a, err := s.store.Attachment(ctx, id)
+	if err != nil {
+		return false
+	}
+	if s.uploadedBy(ctx, actor, a) {
+		return true
+	}
+	cases, err1 := s.store.AttachmentCases(ctx, id)
+	sups, err2 := s.store.AttachmentSupervisions(ctx, id)
+	if err1 == nil && err2 == nil && len(cases) == 0 && len(sups) == 0 {
+		return true
+	}
+	_, err = s.MayReadAttachment(ctx, actor, id)
+	return err == nil
+}
+
+// OpenReceiptAttachment returns a file of the public case whose receipt
+// code the caller holds, if the case's timeline links it. (The track page
+// narrows further, to the citizen's own photos and the report back's.)
+func (s *Service) OpenReceiptAttachment(ctx context.Context, receipt, id string) (model.Attachment, *os.File, error) {
+	c, _, err := s.CaseByReceipt(ctx, receipt)
+	if err != nil {
+		return model.Attachment{}, nil, err
+	}
+	return s.openCaseFile(ctx, c.ID, id)
+}
+
+// OpenOpen311Media returns a medium a submitter published with a public
+// Open311 request: the case must be public and the file one of its
+// request's media.
+func (s *Service) OpenOpen311Media(ctx context.Context, caseID int64, id string) (model.Attachment, *os.File, error) {
+	if _, err := s.Open311Case(ctx, caseID); err != nil {
+		return model.Attachment{}, nil, err
+	}
+	ex, err := s.store.Open311Requests(ctx, []int64{caseID})
+	if err != nil {
+		return model.Attachment{}, nil, err
+	}
+	if !slices.Contains(ex[caseID].Media, id) {
+		return model.Attachment{}, nil, ErrNotFound
+	}
+	return s.openCaseFile(ctx, caseID, id)
+}
+
+// openCaseFile opens id if case caseID links it.
+func (s *Service) openCaseFile(ctx context.Context, caseID int64, id string) (model.Attachment, *os.File, error) {
+	if !validAttachmentID(id) {
+		return model.Attachment{}, nil, ErrNotFound
+	}
+	ids, err := s.store.CaseAttachments(ctx, caseID)
+	if err != nil {
+		return model.Attachment{}, nil, err
+	}
+	if !slices.Contains(ids, id) {
 		return model.Attachment{}, nil, ErrNotFound
 	}
 	a, err := s.store.Attachment(ctx, id)
 	if err != nil {
 		return a, nil, ErrNotFound
 	}
-	f, err := os.Open(s.attachmentPath(id))
+	return s.openFile(a)
+}
+
+func (s *Service) openFile(a model.Attachment) (model.Attachment, *os.File, error) {
+	f, err := os.Open(s.attachmentPath(a.ID))
 	return a, f, err
+}
+
+func validAttachmentID(id string) bool {
+	return len(id) == 64 && strings.Trim(id, "0123456789abcdef") == ""
 }
 
 func (s *Service) attachmentPath(id string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -140,10 +141,10 @@ func (w *Web) duration(lang string, d time.Duration) string {
 	return w.i18n.T(lang, "web.dur.minutes", mins)
 }
 
-// serveAttachment writes a stored file with its sniffed type; the caller
-// has checked the viewer may see it.
-func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, id string) {
-	att, f, err := w.svc.OpenAttachment(r.Context(), id)
+// serveAttachment writes a file the service opened (each caller through
+// the check its page needs: a case the viewer may see, a receipt, a review
+// record) with its sniffed type; any error is a 404.
+func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, att model.Attachment, f *os.File, err error) {
 	if err != nil {
 		w.fail(rw, r, q, service.ErrNotFound)
 		return
