@@ -296,6 +296,28 @@ func TestAttachmentAccess(t *testing.T) {
 	if r.status != 422 {
 		t.Fatalf("citing the clue's file in another case: %d %s", r.status, r.raw)
 	}
+	// A unit's supervision reply cites its own file: the issuer reads it,
+	// another unit does not.
+	sup := h.login("supervisor")
+	r = h.do("POST", "/api/v1/supervisions", sup, map[string]any{"kind": "duban", "unit": cgID, "title": "附件督办", "body": "请办理",
+		"cases": []int64{caseID}, "reply_working_days": 2})
+	if r.status != 201 {
+		t.Fatalf("issue: %d %s", r.status, r.raw)
+	}
+	cg := h.login("chengguan")
+	reply := postFile(t, h.srv.URL, cg, "zh-CN", sanitizetest.PDF(true)).body["id"].(string)
+	if s := get("supervisor", reply); s != 404 {
+		t.Errorf("supervisor reads a unit's unlinked upload: %d", s)
+	}
+	r = h.do("POST", fmt.Sprintf("/api/v1/supervisions/%d/reply", num(r.body["id"])), cg, map[string]any{"reply": "已办理", "files": []string{reply}})
+	if r.status != 200 {
+		t.Fatalf("reply: %d %s", r.status, r.raw)
+	}
+	for who, want := range map[string]int{"supervisor": 200, "chengguan": 200, otherUnit: 404} {
+		if s := get(who, reply); s != want {
+			t.Errorf("%s reads the reply's file: %d, want %d", who, s, want)
+		}
+	}
 	// Not a hash at all, or unknown: 404 too.
 	for _, id := range []string{"nope", strings.Repeat("0", 64)} {
 		if s := get("admin", id); s != 404 {
