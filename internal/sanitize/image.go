@@ -479,3 +479,42 @@ func reencode(data []byte, mime string) ([]byte, string, error) {
 	}
 	return nil, "", fmt.Errorf("%w: type %s", ErrUnreadable, mime)
 }
+
+// StripJPEGMetadata returns a JPEG without its APP1 (EXIF, XMP), APP3 to
+// APP13 and APP15 segments and comments, for JPEG data kept without
+// re-encoding (an image inside a PDF). APP0 (JFIF), APP2 (the ICC colour
+// profile) and APP14 (Adobe: how to read the colours) stay, as does
+// everything from the start of scan on. Data that is not a well-formed
+// JPEG up to its scan comes back unchanged.
+func StripJPEGMetadata(b []byte) []byte {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return b
+	}
+	out := append(make([]byte, 0, len(b)), 0xFF, 0xD8)
+	for p := 2; p+4 <= len(b); {
+		if b[p] != 0xFF {
+			return b
+		}
+		m := b[p+1]
+		if m == 0xFF {
+			p++
+			continue
+		}
+		if m == 0xDA || m == 0xD9 { // start of scan, end of image: the rest as is
+			return append(out, b[p:]...)
+		}
+		if m >= 0xD0 && m <= 0xD7 || m == 0x01 {
+			return b // stand-alone markers before the scan: not a file we know
+		}
+		n := int(binary.BigEndian.Uint16(b[p+2:]))
+		if n < 2 || p+2+n > len(b) {
+			return b
+		}
+		drop := m == 0xFE || m == 0xE1 || (m >= 0xE3 && m <= 0xED) || m == 0xEF
+		if !drop {
+			out = append(out, b[p:p+2+n]...)
+		}
+		p += 2 + n
+	}
+	return b
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,7 +24,9 @@ import (
 // that holds only what the catalogue's page tree reaches (pages, content
 // streams, resources, fonts, images), with a fresh xref, a trailer without
 // /Info and a new /ID. Stream data is copied as it is (page content cannot
-// run code); what cannot be parsed, or is encrypted (its strings cannot be
+// run code), except that a JPEG image loses its EXIF, XMP and comment
+// segments (a phone's scan app embeds the camera's JPEG whole, GPS and
+// all); what cannot be parsed, or is encrypted (its strings cannot be
 // checked), is refused rather than passed through.
 
 // ErrPDF: the PDF cannot be made safe (encrypted, unparseable, no pages,
@@ -1081,10 +1084,19 @@ func (w *pdfWriter) clean(v any, page bool) (any, error) {
 			}
 			out[k] = c
 		}
-		out["Length"] = int64(len(x.data))
-		return &pdfStream{dict: out, data: x.data}, nil
+		data := x.data
+		if f := x.dict["Filter"]; f == pdfName("DCTDecode") || slices.Equal(asArray(f), pdfArray{pdfName("DCTDecode")}) {
+			data = StripJPEGMetadata(data)
+		}
+		out["Length"] = int64(len(data))
+		return &pdfStream{dict: out, data: data}, nil
 	}
 	return v, nil
+}
+
+func asArray(v any) pdfArray {
+	a, _ := v.(pdfArray)
+	return a
 }
 
 // sortedKeys orders a dictionary's keys, so that objects are numbered in
@@ -1121,6 +1133,12 @@ func PDF(data []byte, lim PDFLimits) ([]byte, error) {
 		o, err := d.get(w.queue[i])
 		if err != nil {
 			return nil, err
+		}
+		if i == 0 {
+			if root, ok := o.(pdfDict); ok && root["Parent"] != nil {
+				o = maps.Clone(root)
+				delete(o.(pdfDict), "Parent") // the root has none; it would lead out of the tree
+			}
 		}
 		c, err := w.clean(o, nodes[w.queue[i]])
 		if err != nil {

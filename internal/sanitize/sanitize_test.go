@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"image/gif"
+	"image/jpeg"
 	"net/http"
 	"runtime"
 	"strings"
@@ -156,7 +157,7 @@ func TestPDFDropsMetadataAndScripts(t *testing.T) {
 			t.Fatalf("objstm=%v: input pages %d, %v", objStm, n, err)
 		}
 		// The input does carry what must go.
-		for _, s := range []string{"Author", "JavaScript", "AcroForm"} {
+		for _, s := range []string{"Author", "JavaScript", "AcroForm", "GPSLatitude"} {
 			if !objStm && !bytes.Contains(in, []byte(s)) {
 				t.Fatalf("test PDF lacks %s", s)
 			}
@@ -175,6 +176,12 @@ func TestPDFDropsMetadataAndScripts(t *testing.T) {
 		}
 		if !bytes.Contains(out, []byte("/ID [<")) || !bytes.Contains(out, []byte("/FlateDecode")) || !bytes.Contains(out, []byte("/BaseFont /Helvetica")) {
 			t.Fatalf("objstm=%v: output lost its content or ID:\n%s", objStm, out)
+		}
+		// The page image is still a JPEG, without its EXIF.
+		if i := bytes.Index(out, []byte("\xff\xd8")); i < 0 || !bytes.Contains(out, []byte("/DCTDecode")) {
+			t.Fatalf("objstm=%v: the image is gone", objStm)
+		} else if cfg, err := jpeg.DecodeConfig(bytes.NewReader(out[i:])); err != nil || cfg.Width != 64 {
+			t.Fatalf("objstm=%v: the image no longer decodes: %v", objStm, err)
 		}
 		again, err := PDF(out, PDFLimits{})
 		if err != nil || !bytes.Equal(again, out) {
@@ -202,5 +209,27 @@ func TestPDFRefused(t *testing.T) {
 	broken := append(append([]byte{}, in[:i]...), "startxref\n12\n%%EOF\n"...)
 	if n, err := PDFPages(broken, PDFLimits{}); err != nil || n != 2 {
 		t.Errorf("rebuilt xref: %d pages, %v", n, err)
+	}
+}
+
+func TestStripJPEGMetadata(t *testing.T) {
+	in := sanitizetest.Photo()
+	out := StripJPEGMetadata(in)
+	if bytes.Contains(out, []byte("Exif")) || bytes.Contains(out, []byte("PHONE123")) || len(out) >= len(in) {
+		t.Fatal("EXIF kept")
+	}
+	a, err1 := jpeg.Decode(bytes.NewReader(in))
+	b, err2 := jpeg.Decode(bytes.NewReader(out))
+	if err1 != nil || err2 != nil || a.Bounds() != b.Bounds() {
+		t.Fatalf("decode: %v %v", err1, err2)
+	}
+	// The pixels are the same: only segments before the scan went.
+	if !bytes.Equal(in[bytes.Index(in, []byte{0xFF, 0xDA}):], out[bytes.Index(out, []byte{0xFF, 0xDA}):]) {
+		t.Fatal("scan data changed")
+	}
+	for _, junk := range [][]byte{nil, []byte("\xff\xd8"), []byte("\xff\xd8\xff\xe1\xff\xff"), []byte("not a jpeg")} {
+		if got := StripJPEGMetadata(junk); !bytes.Equal(got, junk) {
+			t.Errorf("%q changed to %q", junk, got)
+		}
 	}
 }

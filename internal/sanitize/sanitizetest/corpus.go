@@ -249,13 +249,15 @@ type pdfObj struct {
 }
 
 // PDF returns a two-page PDF carrying everything the sanitizer must drop:
-// /Info with an author's name and phone, an XMP metadata stream, an
+// /Info with an author's name and phone, an XMP metadata stream, a JPEG
+// image with EXIF (GPS and a phone serial), an
 // /OpenAction and a /Names JavaScript tree, an embedded file, an /AcroForm
 // with a field, and a link annotation with a JavaScript action. With
 // objStreams the objects are packed into a compressed object stream with a
 // compressed xref stream (PNG Up predictor), as PDF 1.5+ writers do.
 func PDF(objStreams bool) []byte {
-	content := []byte("BT /F1 24 Tf 72 720 Td (Hello page) Tj ET")
+	content := []byte("BT /F1 24 Tf 72 720 Td (Hello page) Tj ET q 64 0 0 48 72 600 cm /Im1 Do Q")
+	photo := Photo() // a JPEG with EXIF, drawn on both pages
 	var cz bytes.Buffer
 	zw := zlib.NewWriter(&cz)
 	zw.Write(content)
@@ -272,12 +274,14 @@ func PDF(objStreams bool) []byte {
 		7:  {body: `<< /Type /Filespec /F (secret-attachment.txt) /EF << /F 8 0 R >> >>`},
 		8:  {body: `<< /Type /EmbeddedFile /Length ` + fmt.Sprint(len(secret)) + ` >>`, stream: []byte(secret)},
 		9:  {body: `<< /FT /Tx /T (name) /V (张三) /Rect [0 0 10 10] /Subtype /Widget /P 10 0 R >>`},
-		10: {body: `<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 12 0 R >> >> /Contents 13 0 R /Annots [14 0 R 9 0 R] /AA << /O 4 0 R >> /Metadata 3 0 R >>`},
-		11: {body: `<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 12 0 R >> >> /Contents 13 0 R >>`},
+		10: {body: `<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 12 0 R >> /XObject << /Im1 16 0 R >> >> /Contents 13 0 R /Annots [14 0 R 9 0 R] /AA << /O 4 0 R >> /Metadata 3 0 R >>`},
+		11: {body: `<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 12 0 R >> /XObject << /Im1 16 0 R >> >> /Contents 13 0 R >>`},
 		12: {body: `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>`},
 		13: {body: `<< /Length ` + fmt.Sprint(cz.Len()) + ` /Filter /FlateDecode >>`, stream: cz.Bytes()},
 		14: {body: `<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A << /S /URI /URI (http://evil.example/?u=13800138000) >> >>`},
 		15: {body: `<< /Title (report) /Author (张三 13800138000) /Producer (scanner) >>`},
+		16: {body: `<< /Type /XObject /Subtype /Image /Width 64 /Height 48 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ` +
+			fmt.Sprint(len(photo)) + ` >>`, stream: photo},
 	}
 	// The Chinese strings are written as their UTF-8 bytes, which a
 	// literal string carries as they are.
@@ -307,9 +311,10 @@ func PDF(objStreams bool) []byte {
 	return b.Bytes()
 }
 
-// pdfWithObjStm writes the non-stream objects into object stream 16 and
-// the cross-reference data as xref stream 17.
+// pdfWithObjStm writes the non-stream objects into an object stream and
+// the cross-reference data as an xref stream, numbered after them.
 func pdfWithObjStm(objs map[int]pdfObj) []byte {
+	stmNum, xrefNum := len(objs)+1, len(objs)+2
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
 	type entry struct{ typ, a, b int }
@@ -334,22 +339,22 @@ func pdfWithObjStm(objs map[int]pdfObj) []byte {
 		fmt.Fprintf(&head, "%d %d ", n, body.Len())
 		body.WriteString(objs[n].body)
 		body.WriteString("\n")
-		entries[n] = entry{2, 16, i}
+		entries[n] = entry{2, stmNum, i}
 	}
 	stm := head.String() + body.String()
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
 	zw.Write([]byte(stm))
 	zw.Close()
-	entries[16] = entry{1, b.Len(), 0}
-	fmt.Fprintf(&b, "16 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n", len(packed), len(head.String()), z.Len())
+	entries[stmNum] = entry{1, b.Len(), 0}
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n", stmNum, len(packed), len(head.String()), z.Len())
 	b.Write(z.Bytes())
 	b.WriteString("\nendstream\nendobj\n")
-	entries[17] = entry{1, b.Len(), 0}
+	entries[xrefNum] = entry{1, b.Len(), 0}
 	// Rows of W [1 4 2], each preceded by the PNG "Up" filter byte.
 	var raw []byte
 	prev := make([]byte, 7)
-	for n := 0; n <= 17; n++ {
+	for n := 0; n <= xrefNum; n++ {
 		e, ok := entries[n]
 		row := make([]byte, 7)
 		if ok {
@@ -369,10 +374,10 @@ func pdfWithObjStm(objs map[int]pdfObj) []byte {
 	zw = zlib.NewWriter(&z)
 	zw.Write(raw)
 	zw.Close()
-	fmt.Fprintf(&b, "17 0 obj\n<< /Type /XRef /Size 18 /W [1 4 2] /Root 1 0 R /Info 15 0 R /Filter /FlateDecode /DecodeParms << /Columns 7 /Predictor 12 >> /Length %d >>\nstream\n", z.Len())
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Info 15 0 R /Filter /FlateDecode /DecodeParms << /Columns 7 /Predictor 12 >> /Length %d >>\nstream\n", xrefNum, xrefNum+1, z.Len())
 	b.Write(z.Bytes())
 	b.WriteString("\nendstream\nendobj\n")
-	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", entries[17].a)
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", entries[xrefNum].a)
 	return b.Bytes()
 }
 
