@@ -41,6 +41,9 @@ func FuzzSanitize(f *testing.F) {
 				t.Fatalf("%s: accepted output %dx%d, %v", mime, cfg.Width, cfg.Height, err)
 			}
 		}
+		if s := StripJPEGMetadata(b); len(s) > len(b) {
+			t.Fatalf("StripJPEGMetadata grew %d bytes to %d", len(b), len(s))
+		}
 		pages, err := PDFPages(b, lim.PDF)
 		out, err2 := z.PDF(context.Background(), b)
 		if errors.Is(err2, ErrTimeout) || errors.Is(err2, ErrBusy) {
