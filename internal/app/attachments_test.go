@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,9 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/sanitize"
 	"github.com/yiwang-gov/yiwang/internal/sanitize/sanitizetest"
+	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
 // postFile uploads data as multipart field "file", with token if not
@@ -323,5 +326,36 @@ func TestAttachmentAccess(t *testing.T) {
 		if s := get("admin", id); s != 404 {
 			t.Errorf("GET %s: %d", id, s)
 		}
+	}
+}
+
+// A type an administrator allows (--attachment-types) is stored as sent
+// and served only as a download, sandboxed; without the option it is
+// refused 422 on file.
+func TestAttachmentExtraTypeHTTP(t *testing.T) {
+	page := []byte("<html><body><script>alert(document.cookie)</script></body></html>")
+	h := newHarness(t, t.TempDir())
+	if msg := fileError(t, postFile(t, h.srv.URL, h.login("operator1"), "zh-CN", page)); !strings.Contains(msg, "只接受") {
+		t.Fatalf("html without the option: %q", msg)
+	}
+	dir := t.TempDir()
+	copyTemplate(t, dir)
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1,
+		Attachments: service.AttachmentOptions{ExtraTypes: []string{"text/html"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(a)
+	defer func() { srv.Close(); a.Close() }()
+	h2 := &harness{t: t, dir: dir, app: a, srv: srv}
+	tok := h2.login("operator1")
+	r := postFile(t, srv.URL, tok, "zh-CN", page)
+	if r.status != 201 || r.body["mime"] != "text/html" {
+		t.Fatalf("html with the option: %d %s", r.status, r.raw)
+	}
+	g := h2.do("GET", "/api/v1/attachments/"+r.body["id"].(string), tok, nil)
+	if g.status != 200 || !bytes.Equal(g.raw, page) || g.header.Get("Content-Disposition") != "attachment" ||
+		!strings.Contains(g.header.Get("Content-Security-Policy"), "sandbox") || g.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("served: %d %v", g.status, g.header)
 	}
 }

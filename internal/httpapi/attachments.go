@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -54,5 +55,11 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", att.Mime)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
+	// A type an administrator allowed is stored as sent (it may be HTML):
+	// nothing but an image is shown in the browser, and nothing runs.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if !strings.HasPrefix(att.Mime, "image/") {
+		w.Header().Set("Content-Disposition", "attachment")
+	}
 	io.Copy(w, f)
 }

@@ -429,5 +429,8 @@ func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
+	if !strings.HasPrefix(att.Mime, "image/") {
+		w.Header().Set("Content-Disposition", "attachment")
+	}
 	http.ServeContent(w, r, "", att.CreatedAt, f)
 }

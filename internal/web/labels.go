@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -155,7 +156,7 @@ func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, a
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", "private, max-age=86400, immutable")
-	if att.Mime == "application/pdf" {
+	if !strings.HasPrefix(att.Mime, "image/") { // PDFs, and types an administrator allowed, stored as sent
 		h.Set("Content-Disposition", "attachment")
 	}
 	io.Copy(rw, f)
