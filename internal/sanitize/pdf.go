@@ -40,6 +40,7 @@ type PDFLimits struct {
 	MaxInflate int64 // bytes inflated from xref and object streams in all (default 64 MiB)
 	MaxPages   int   // pages (default 5,000)
 	MaxXref    int   // cross-reference entries read (default 1,000,000)
+	MaxParse   int64 // bytes the parser may read in all, overlaps counted (default 16 × the file + 16 MiB)
 }
 
 func (l PDFLimits) withDefaults() PDFLimits {
@@ -385,6 +386,7 @@ type pdfDoc struct {
 	busy      map[int]bool // objects being parsed (cycles through /Length)
 	objStms   map[int]map[int]any
 	inflated  int64
+	work      int64 // bytes the lexer has read, over all parses (see spend)
 	rebuilt   bool
 	xrefCount int
 }
@@ -393,6 +395,9 @@ type pdfDoc struct {
 // table by scanning for "n g obj" when it is missing or wrong.
 func parsePDF(b []byte, lim PDFLimits) (*pdfDoc, error) {
 	lim = lim.withDefaults()
+	if lim.MaxParse <= 0 {
+		lim.MaxParse = 16*int64(len(b)) + 16<<20
+	}
 	if i := bytes.Index(b, []byte("%PDF-")); i < 0 || i > 1024 {
 		return nil, pdfErr("no %%PDF header")
 	}
@@ -412,6 +417,18 @@ func parsePDF(b []byte, lim PDFLimits) (*pdfDoc, error) {
 }
 
 var errBudget = fmt.Errorf("%w: over budget", ErrPDF)
+
+// spend counts n bytes read by the lexer. A hostile file can make parses
+// overlap (a thousand "n 0 obj (" headers whose strings never close: each
+// reads to the end of the file), so the reading, not only the file, is
+// bounded: by MaxParse, by default 16 times the file and 16 MiB more.
+func (d *pdfDoc) spend(n int) error {
+	d.work += int64(max(n, 0))
+	if d.work > d.lim.MaxParse {
+		return fmt.Errorf("%w: parsing read more than %d MiB", errBudget, d.lim.MaxParse>>20)
+	}
+	return nil
+}
 
 func (d *pdfDoc) readXrefChain() error {
 	i := bytes.LastIndex(d.b, []byte("startxref"))
@@ -616,6 +633,9 @@ func (d *pdfDoc) rebuild() error {
 	var catalog pdfRef
 	for _, n := range nums {
 		o, err := d.get(n)
+		if errors.Is(err, errBudget) {
+			return err
+		}
 		if err != nil {
 			continue
 		}
@@ -669,6 +689,9 @@ func (d *pdfDoc) indirectAt(off int) (any, int, error) {
 	if off < 0 || off >= len(d.b) {
 		return nil, 0, pdfErr("object offset %d outside the file", off)
 	}
+	if err := d.spend(0); err != nil {
+		return nil, 0, err
+	}
 	l := &lexer{b: d.b, p: off}
 	num, err1 := strconv.Atoi(l.word())
 	_, err2 := strconv.Atoi(l.word())
@@ -676,6 +699,9 @@ func (d *pdfDoc) indirectAt(off int) (any, int, error) {
 		return nil, 0, pdfErr("no object at %d", off)
 	}
 	o, err := l.object(0)
+	if werr := d.spend(l.p - off); werr != nil {
+		return nil, num, werr
+	}
 	if err != nil {
 		return nil, num, err
 	}
@@ -700,6 +726,9 @@ func (d *pdfDoc) indirectAt(off int) (any, int, error) {
 	}
 	if data == nil {
 		e := bytes.Index(d.b[p:], []byte("endstream"))
+		if err := d.spend(max(e, len(d.b)-p)); err != nil {
+			return nil, num, err
+		}
 		if e < 0 {
 			return nil, num, pdfErr("unterminated stream")
 		}
@@ -749,7 +778,7 @@ func (d *pdfDoc) get(num int) (any, error) {
 			err = pdfErr("object %d is not at its offset", num)
 		}
 		if err != nil {
-			if d.rebuilt {
+			if d.rebuilt || errors.Is(err, errBudget) {
 				return nil, err
 			}
 			// A wrong offset: the table is rebuilt once from a scan.
@@ -803,6 +832,9 @@ func (d *pdfDoc) objStream(num int) (map[int]any, error) {
 		}
 		ol := &lexer{b: data, p: int(first) + off}
 		v, err := ol.object(0)
+		if werr := d.spend(ol.p - int(first) - off); werr != nil {
+			return nil, werr
+		}
 		if err != nil {
 			return nil, err
 		}

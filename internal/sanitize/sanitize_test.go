@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -232,4 +233,21 @@ func TestStripJPEGMetadata(t *testing.T) {
 			t.Errorf("%q changed to %q", junk, got)
 		}
 	}
+}
+
+// Overlapping parses are bounded: 20,000 object headers whose strings
+// never close would each read to the end of the file (4 GB in all); the
+// parse budget refuses the file after a few times its size.
+func TestPDFParseBudget(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	for i := range 20_000 {
+		fmt.Fprintf(&b, "%d 0 obj (\n", i+1)
+	}
+	start := time.Now()
+	_, err := PDF(b.Bytes(), PDFLimits{})
+	if !errors.Is(err, ErrPDF) {
+		t.Fatalf("%v, want ErrPDF", err)
+	}
+	t.Logf("%d bytes refused in %v: %v", b.Len(), time.Since(start), err)
 }
