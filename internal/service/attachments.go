@@ -86,6 +86,7 @@ func (s *Service) sanitizeAttachment(ctx context.Context, data []byte) ([]byte, 
 		mime = mime[:i]
 	}
 	var err error
+	size := len(data)
 	switch {
 	case strings.HasPrefix(mime, "image/") && sanitizedMime[mime]:
 		data, mime, err = s.sanitizer.Image(ctx, data, mime)
@@ -99,7 +100,7 @@ func (s *Service) sanitizeAttachment(ctx context.Context, data []byte) ([]byte, 
 	if err == nil {
 		return data, mime, nil
 	}
-	s.log.Info("attachment refused", "type", mime, "size", len(data), "reason", err)
+	s.log.Info("attachment refused", "type", mime, "size", size, "reason", err)
 	lim := s.sanitizer.Limits()
 	switch {
 	case errors.Is(err, sanitize.ErrTooLarge):
