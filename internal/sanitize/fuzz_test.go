@@ -20,6 +20,7 @@ func FuzzSanitize(f *testing.F) {
 	for _, b := range [][]byte{
 		sanitizetest.Photo(), sanitizetest.SmallPNG(), sanitizetest.SmallGIF(), sanitizetest.GIFBomb(64, 4),
 		sanitizetest.GIFOutsideScreen(), sanitizetest.PNGBomb(), sanitizetest.JPEGBomb(true), sanitizetest.WebPBomb(100, 100),
+		sanitizetest.SmallWebP(), sanitizetest.WebPWithEXIF(), sanitizetest.APNG(),
 		sanitizetest.PDF(false), sanitizetest.PDF(true), sanitizetest.EncryptedPDF(),
 	} {
 		f.Add(b)

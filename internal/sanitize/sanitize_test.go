@@ -76,6 +76,18 @@ func TestOrdinaryImagesReencoded(t *testing.T) {
 	if out, mime, err := z.Image(context.Background(), sanitizetest.SmallPNG(), "image/png"); err != nil || mime != "image/png" || len(out) == 0 {
 		t.Fatalf("png: %v %s", err, mime)
 	}
+	// WebP comes back as JPEG, without the EXIF chunk of an extended file.
+	for _, w := range [][]byte{sanitizetest.SmallWebP(), sanitizetest.WebPWithEXIF()} {
+		out, mime, err := z.Image(context.Background(), w, sniff(w))
+		if err != nil || mime != "image/jpeg" || bytes.Contains(out, []byte("GPS")) || bytes.Contains(out, []byte("PHONE123")) {
+			t.Fatalf("webp: %v %s", err, mime)
+		}
+	}
+	// An APNG claiming a million frames is its default image, a still.
+	out, mime, err = z.Image(context.Background(), sanitizetest.APNG(), "image/png")
+	if err != nil || mime != "image/png" || bytes.Contains(out, []byte("acTL")) {
+		t.Fatalf("apng: %v %s", err, mime)
+	}
 	out, mime, err = z.Image(context.Background(), sanitizetest.SmallGIF(), "image/gif")
 	if err != nil || mime != "image/gif" {
 		t.Fatalf("gif: %v %s", err, mime)

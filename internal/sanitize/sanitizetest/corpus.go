@@ -7,6 +7,7 @@ package sanitizetest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"compress/lzw"
 	"compress/zlib"
 	"encoding/binary"
@@ -65,6 +66,45 @@ func SmallGIF() []byte {
 	var b bytes.Buffer
 	gif.EncodeAll(&b, g)
 	return b.Bytes()
+}
+
+// SmallWebP is a 1×1 lossless WebP (the x/image encoder-free way to have
+// one: its 34 bytes, as commonly published).
+func SmallWebP() []byte {
+	b, _ := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	return b
+}
+
+// WebPWithEXIF wraps SmallWebP's image in an extended file (VP8X) that
+// also carries an EXIF chunk with a GPS position.
+func WebPWithEXIF() []byte {
+	img := SmallWebP()[12:] // the VP8L chunk
+	exif := []byte("Exif\x00\x00GPSLatitude=27.7301;SerialNumber=PHONE123")
+	body := []byte("WEBP")
+	body = append(body, "VP8X"...)
+	body = binary.LittleEndian.AppendUint32(body, 10)
+	body = append(body, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0) // EXIF flag, 1×1 canvas
+	body = append(body, img...)
+	body = append(body, "EXIF"...)
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(exif)))
+	body = append(body, exif...)
+	if len(exif)%2 == 1 {
+		body = append(body, 0)
+	}
+	out := []byte("RIFF")
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
+	return append(out, body...)
+}
+
+// APNG is SmallPNG with an acTL chunk claiming a million frames (and no
+// frame chunks): an animation the decoder reads as its default image.
+func APNG() []byte {
+	b := SmallPNG()
+	actl := binary.BigEndian.AppendUint32(nil, 1_000_000)
+	actl = binary.BigEndian.AppendUint32(actl, 0)
+	head := append([]byte{}, b[:33]...) // signature and IHDR
+	head = pngChunk(head, "acTL", actl)
+	return append(head, b[33:]...)
 }
 
 // gifLZW compresses n pixels of colour 0 as GIF image data (minimum code
