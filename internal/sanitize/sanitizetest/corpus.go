@@ -7,9 +7,9 @@ package sanitizetest
 
 import (
 	"bytes"
-	"encoding/base64"
 	"compress/lzw"
 	"compress/zlib"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
