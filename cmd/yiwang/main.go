@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -180,6 +181,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// parseMimeList reads --attachment-types: comma-separated type/subtype
+// names, as http.DetectContentType names them (lower case, no parameters).
+func parseMimeList(s string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		if typ, sub, ok := strings.Cut(t, "/"); !ok || typ == "" || sub == "" || strings.ContainsAny(t, "; ") {
+			return nil, fmt.Errorf("--attachment-types: %q is not a MIME type such as application/zip", t)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 // startWait bounds how long serve waits for the start-up work before it
 // prints its closing block anyway (the server answers meanwhile).
 const startWait = 15 * time.Second
@@ -203,6 +221,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	level := fs.String("log-level", env("YIWANG_LOG_LEVEL", "info"), "debug, info, warn or error (YIWANG_LOG_LEVEL)")
 	timerTick := fs.Duration("timer-tick", envDuration("YIWANG_TIMER_TICK", 30*time.Second), "how often deadline timers are checked; 0: the default (YIWANG_TIMER_TICK)")
 	precision := fs.Float64("public-precision-m", envFloat("YIWANG_PUBLIC_PRECISION_M", service.DefaultPublicPrecisionM), "grid cell in metres that points shown to anonymous Open311 readers snap to, 1 to 10000 (YIWANG_PUBLIC_PRECISION_M)")
+	attTypes := fs.String("attachment-types", env("YIWANG_ATTACHMENT_TYPES", ""), "extra attachment types accepted besides images and PDF, as sniffed MIME types, comma-separated, e.g. application/zip; stored as sent, unsanitized (YIWANG_ATTACHMENT_TYPES)")
 	metricsAddr := fs.String("metrics-addr", env("YIWANG_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, on a listener of its own, e.g. 127.0.0.1:9464; empty: off (YIWANG_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -210,6 +229,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := newLogger(stderr, *level)
 	if *demoPw == "" {
 		*demoPw = demo.DefaultPassword // YIWANG_DEMO_PASSWORD= (empty) is no password of its own
+	}
+	extraTypes, err := parseMimeList(*attTypes)
+	if err != nil {
+		return err
 	}
 	pwSet := false
 	fs.Visit(func(f *flag.Flag) { pwSet = pwSet || f.Name == "demo-password" })
@@ -221,7 +244,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, FilesDir: *files, GroupCommit: *groupCommit, Demo: *demoMode, DemoPassword: *demoPw, SQLiteSync: *sync, Log: log,
 		PublicPerMinute: *publicRate, PIIKeys: *piiKeys, Crypto: *crypto, PublicPrecisionM: *precision, TimerTick: max(*timerTick, 0), // 0: the default
-		NATSURL: *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
+		Attachments: service.AttachmentOptions{ExtraTypes: extraTypes},
+		NATSURL:     *natsURL, WebhookURL: *webhook, WebhookSecret: os.Getenv("YIWANG_WEBHOOK_SECRET")})
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,10 @@ type Config struct {
 	// PublicPrecisionM is the grid cell (metres) points of the public
 	// Open311 output snap to; 0 means the default (50).
 	PublicPrecisionM float64
+	// Attachments bound image decoding and the PDF rewrite, and name the
+	// extra file types an administrator accepts (stored as sent); zero
+	// values take the defaults.
+	Attachments service.AttachmentOptions
 }
 
 // App is a running yiwang.
@@ -320,6 +324,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 	svc, err := service.New(ctx, service.Deps{
 		Store: st, Log: cfg.Log, Workflows: wf, Calendar: cal, FilesDir: filesDir(cfg), Now: cfg.Now,
 		WarnShare: cfg.WarnShare, PublicPrecisionM: cfg.PublicPrecisionM, Demo: cfg.Demo, AuditAlg: map[bool]string{true: "sm3", false: "sha256"}[cfg.Crypto == "gm"],
+		Attachments: cfg.Attachments,
 	})
 	if err != nil {
 		return nil, err

@@ -489,6 +489,19 @@ func TestCaseTypes(t *testing.T) {
 	w := newWFHarness(t, wfMonday, -1)
 	lat, lng, _ := demoPoint(t, w.harness, 23)
 	photo := upload(t, w.harness, w.tok("admin"), pngBytes(t))
+	// Each account that cites the photo sends its bytes itself (the same
+	// id: content is stored by hash): a hash alone lets no one cite a file.
+	sent := map[string]bool{}
+	for _, sc := range scenarios {
+		for _, st := range sc.steps {
+			if st.as != "" && st.as != "grid_worker_any" && !sent[st.as] {
+				sent[st.as] = true
+				if id := upload(t, w.harness, w.tok(st.as), pngBytes(t)); id != photo {
+					t.Fatalf("the same bytes from %s: id %s, want %s", st.as, id, photo)
+				}
+			}
+		}
+	}
 	// A grid worker of another grid may not verify (403 by role: grid
 	// workers verify, but only in their own grid).
 	gw := ""

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -41,8 +42,11 @@ func (a *API) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, att)
 }
 
+// getAttachment serves a file to a reader who may see a case (or a
+// supervision reply) linking it, or to its uploader before it is linked;
+// anyone else gets 404, never 403.
 func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
-	att, f, err := a.svc.OpenAttachment(r.Context(), r.PathValue("id"))
+	att, f, err := a.svc.OpenAttachment(r.Context(), user(r), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -51,5 +55,11 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", att.Mime)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
+	// A type an administrator allowed is stored as sent (it may be HTML):
+	// nothing but an image is shown in the browser, and nothing runs.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	if !strings.HasPrefix(att.Mime, "image/") {
+		w.Header().Set("Content-Disposition", "attachment")
+	}
 	io.Copy(w, f)
 }

@@ -443,7 +443,7 @@ func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, "xml")
 		return
 	}
-	att, f, err := h.svc.OpenAttachment(r.Context(), media[n])
+	att, f, err := h.svc.OpenOpen311Media(r.Context(), rd, id, media[n])
 	if err != nil {
 		h.fail(w, r, "xml", err)
 		return
@@ -453,5 +453,8 @@ func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
+	if !strings.HasPrefix(att.Mime, "image/") {
+		w.Header().Set("Content-Disposition", "attachment")
+	}
 	http.ServeContent(w, r, "", att.CreatedAt, f)
 }

@@ -2,36 +2,37 @@ package service
 
 import (
 	"bytes"
-	"image"
-	"image/color"
+	"context"
+	"errors"
 	"image/jpeg"
+	"log/slog"
 	"testing"
+
+	"github.com/yiwang-gov/yiwang/internal/sanitize"
+	"github.com/yiwang-gov/yiwang/internal/sanitize/sanitizetest"
 )
 
-// jpegWithEXIF returns a JPEG carrying an APP1 EXIF block with a GPS
-// marker string, as a phone camera writes one.
-func jpegWithEXIF(t *testing.T) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
-	for i := range 16 {
-		img.Set(i, i, color.RGBA{10, 200, 10, 255})
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	raw := b.Bytes()
-	payload := append([]byte("Exif\x00\x00"), []byte("GPSLatitude=27.7301;GPSLongitude=111.9901;SerialNumber=PHONE123")...)
-	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
-	seg = append(seg, payload...)
-	return append(append(append([]byte{}, raw[:2]...), seg...), raw[2:]...)
+func sanitizingService(extra ...string) *Service {
+	return &Service{log: slog.New(slog.DiscardHandler), sanitizer: sanitize.New(sanitize.Limits{}), extraTypes: extra}
 }
 
-func TestSanitizeImageDropsEXIF(t *testing.T) {
-	in := jpegWithEXIF(t)
+// fieldKey returns the catalogue key of err's "file" field error.
+func fieldKey(t *testing.T, err error) string {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want a validation error, got %v", err)
+	}
+	return ve.Fields["file"].Key
+}
+
+func TestSanitizeAttachmentDropsEXIF(t *testing.T) {
+	s := sanitizingService()
+	in := sanitizetest.Photo()
 	if !bytes.Contains(in, []byte("GPSLatitude")) {
 		t.Fatal("test image has no EXIF")
 	}
-	out, mime, err := sanitizeImage(in, "image/jpeg")
+	out, mime, err := s.sanitizeAttachment(context.Background(), in)
 	if err != nil || mime != "image/jpeg" {
 		t.Fatalf("sanitize: %v %s", err, mime)
 	}
@@ -43,13 +44,52 @@ func TestSanitizeImageDropsEXIF(t *testing.T) {
 	}
 }
 
-func TestSanitizeRefusesBombsAndJunk(t *testing.T) {
-	// A PNG header claiming 100000×100000 pixels.
-	bomb := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x02\x00\x00\x00")
-	if _, _, err := sanitizeImage(bomb, "image/png"); err == nil {
-		t.Fatal("decompression bomb accepted")
+// Each kind of refusal has its own message on the field "file".
+func TestSanitizeAttachmentRefusals(t *testing.T) {
+	s := sanitizingService()
+	ctx := context.Background()
+	cases := map[string]struct {
+		data []byte
+		key  string
+	}{
+		"png bomb":       {sanitizetest.PNGBomb(), "field.image_too_large"},
+		"gif bomb":       {sanitizetest.GIFBomb(2000, 40), "field.image_too_large"},
+		"webp canvas":    {sanitizetest.WebPBomb(20000, 20000), "field.image_too_large"},
+		"broken jpeg":    {[]byte("\xff\xd8\xff\xe0 not really a jpeg"), "field.image_unreadable"},
+		"truncated gif":  {sanitizetest.Truncated(sanitizetest.SmallGIF()), "field.image_unreadable"},
+		"encrypted pdf":  {sanitizetest.EncryptedPDF(), "field.pdf_unsafe"},
+		"garbage pdf":    {sanitizetest.GarbagePDF(), "field.pdf_unsafe"},
+		"zip (not set)":  {[]byte("PK\x03\x04rest of a zip file"), "field.file_type"},
+		"plain text":     {[]byte("hello"), "field.file_type"},
+		"over the limit": {make([]byte, MaxAttachment+1), "field.file_too_large"},
 	}
-	if _, _, err := sanitizeImage([]byte("\xff\xd8\xff\xe0 not really a jpeg"), "image/jpeg"); err == nil {
-		t.Fatal("broken JPEG accepted")
+	for name, c := range cases {
+		_, _, err := s.sanitizeAttachment(ctx, c.data)
+		if got := fieldKey(t, err); got != c.key {
+			t.Errorf("%s: %s, want %s", name, got, c.key)
+		}
+	}
+	var ve *ValidationError
+	_, _, err := s.sanitizeAttachment(ctx, sanitizetest.PNGBomb())
+	if errors.As(err, &ve); len(ve.Fields["file"].Args) != 5 || ve.Fields["file"].Args[0] != int64(4000) {
+		t.Fatalf("image_too_large args: %v", ve.Fields["file"].Args)
+	}
+}
+
+// A type an administrator added is stored byte for byte; the rest still
+// are not.
+func TestExtraAttachmentTypes(t *testing.T) {
+	s := sanitizingService("application/zip")
+	zip := []byte("PK\x03\x04rest of a zip file")
+	out, mime, err := s.sanitizeAttachment(context.Background(), zip)
+	if err != nil || mime != "application/zip" || !bytes.Equal(out, zip) {
+		t.Fatalf("zip: %v %s", err, mime)
+	}
+	if _, _, err := s.sanitizeAttachment(context.Background(), []byte("hello")); fieldKey(t, err) != "field.file_type" {
+		t.Fatal("text accepted")
+	}
+	out, mime, err = s.sanitizeAttachment(context.Background(), sanitizetest.PDF(true))
+	if err != nil || mime != "application/pdf" || bytes.Contains(out, []byte("张三")) {
+		t.Fatalf("pdf: %v %s", err, mime)
 	}
 }

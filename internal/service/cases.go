@@ -296,7 +296,7 @@ func (s *Service) Act(ctx context.Context, actor model.User, caseID int64, actio
 	if !s.CanSee(actor, c) {
 		return c, ErrNotFound
 	}
-	next, ev, err := s.Apply(actor, c, action, in, s.now().Truncate(time.Millisecond), s.lookups(ctx))
+	next, ev, err := s.Apply(actor, c, action, in, s.now().Truncate(time.Millisecond), s.lookups(ctx, actor))
 	if err != nil {
 		return c, err
 	}
@@ -310,17 +310,14 @@ func (s *Service) Act(ctx context.Context, actor model.User, caseID int64, actio
 	return next, nil
 }
 
-// lookups answers Apply's questions from the store.
-func (s *Service) lookups(ctx context.Context) Lookups {
+// lookups answers Apply's questions from the store, for actor.
+func (s *Service) lookups(ctx context.Context, actor model.User) Lookups {
 	return Lookups{
 		MasterOK: func(id int64) bool {
 			m, err := s.store.Case(ctx, id)
 			return err == nil && m.Status != model.StateMerged
 		},
-		AttachmentOK: func(id string) bool {
-			_, err := s.store.Attachment(ctx, id)
-			return err == nil
-		},
+		AttachmentOK: func(id string) bool { return s.mayLinkAttachment(ctx, actor, id) },
 		UserOK: func(id int64) (model.User, bool) {
 			u, err := s.store.UserByID(ctx, id)
 			return u, err == nil
@@ -332,7 +329,7 @@ func (s *Service) lookups(ctx context.Context) Lookups {
 // A nil function answers no.
 type Lookups struct {
 	MasterOK     func(id int64) bool               // the case exists and may be merged into
-	AttachmentOK func(id string) bool              // the attachment exists
+	AttachmentOK func(id string) bool              // the attachment exists and the actor may cite it
 	UserOK       func(id int64) (model.User, bool) // the user exists (an owning leader)
 }
 

@@ -342,7 +342,8 @@ func (in *Intake) Ingest(ctx context.Context, key string, events []EventInput) (
 			if err != nil {
 				var ve *ValidationError
 				if errors.As(err, &ve) {
-					err = Invalid("snapshot", "field.file_type")
+					f := ve.Fields["file"]
+					err = Invalid("snapshot", f.Key, f.Args...)
 				}
 				results[index[k]].Err = err
 				continue

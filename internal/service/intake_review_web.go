@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"os"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -26,6 +27,24 @@ func (in *Intake) ReviewRecord(ctx context.Context, actor model.User, id int64) 
 		return rec, intakeNotFound(err)
 	}
 	return rec, nil
+}
+
+// OpenReviewSnapshot returns a snapshot of a record to a reviewer, only if
+// it is that record's (a record waiting for review has no case yet, so the
+// record, not a case, is what grants the read).
+func (in *Intake) OpenReviewSnapshot(ctx context.Context, actor model.User, id int64, file string) (model.Attachment, *os.File, error) {
+	rec, err := in.ReviewRecord(ctx, actor, id)
+	if err != nil {
+		return model.Attachment{}, nil, err
+	}
+	if !validAttachmentID(file) || (file != rec.Snapshot && file != rec.LastSnapshot) {
+		return model.Attachment{}, nil, ErrNotFound
+	}
+	a, err := in.s.store.Attachment(ctx, file)
+	if err != nil {
+		return a, nil, ErrNotFound
+	}
+	return in.s.openFile(a)
 }
 
 // ReviewCount counts the records waiting for review, of one source when

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -9,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
-	"net/http"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -268,21 +266,23 @@ func (s *Service) SubmitOpen311(ctx context.Context, in Open311Submission) (Open
 	if len(in.Media) > MaxOpen311Media {
 		v.add("media", "field.too_many_files", MaxOpen311Media)
 	}
+	// Media are sanitized before anything is written, and kept so.
+	type cleanMedia struct {
+		name, mime string
+		data       []byte
+	}
+	var media []cleanMedia
 	for _, m := range in.Media {
-		// The checks SaveAttachment makes, made before anything is written.
-		mime := http.DetectContentType(m.Data)
-		if i := strings.IndexByte(mime, ';'); i >= 0 {
-			mime = mime[:i]
-		}
+		data, mime, err := s.sanitizeAttachment(ctx, m.Data)
+		var ve *ValidationError
 		switch {
-		case len(m.Data) > MaxAttachment:
-			v.add("media", "field.file_too_large", MaxAttachment>>20)
-		case !allowedMime[mime]:
-			v.add("media", "field.file_type")
-		case strings.HasPrefix(mime, "image/"):
-			if _, _, err := sanitizeImage(m.Data, mime); err != nil {
-				v.add("media", "field.file_type")
-			}
+		case errors.As(err, &ve):
+			f := ve.Fields["file"]
+			v.add("media", f.Key, f.Args...)
+		case err != nil:
+			return res, err
+		default:
+			media = append(media, cleanMedia{m.Name, mime, data})
 		}
 	}
 	if err := v.err(); err != nil {
@@ -316,8 +316,8 @@ func (s *Service) SubmitOpen311(ctx context.Context, in Open311Submission) (Open
 		DeviceID: in.DeviceID, AccountID: in.AccountID, AddressID: in.AddressID, MediaURL: in.MediaURL,
 		Attributes: in.Attributes, CreatedAt: c.CreatedAt,
 	}
-	for _, m := range in.Media {
-		a, err := s.SaveAttachment(ctx, model.User{}, m.Name, bytes.NewReader(m.Data))
+	for _, m := range media {
+		a, err := s.saveSanitized(ctx, model.User{}, m.name, m.data, m.mime)
 		if err != nil {
 			return res, err
 		}

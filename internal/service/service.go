@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/sanitize"
 	"github.com/yiwang-gov/yiwang/internal/store"
 	"github.com/yiwang-gov/yiwang/internal/workflow"
 )
@@ -46,6 +47,8 @@ type Deps struct {
 	// PublicPrecisionM is the grid cell size (metres) the points of the
 	// public Open311 output snap to; 0 means DefaultPublicPrecisionM.
 	PublicPrecisionM float64
+	// Attachments bound image decoding and name extra accepted types.
+	Attachments AttachmentOptions
 }
 
 // Service implements yiwang's use cases.
@@ -76,6 +79,10 @@ type Service struct {
 	// auditPending and auditDropped are the audit writer's backlog of
 	// refused entries and its drops over the bound (see RunAuditWriter).
 	auditPending, auditDropped atomic.Int64
+	// sanitizer re-encodes images and rewrites PDFs within its budgets;
+	// its decode slots are this service's, shared by every upload path.
+	sanitizer  *sanitize.Sanitizer
+	extraTypes []string
 }
 
 // New builds the service and loads the reference data.
@@ -83,6 +90,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		store: d.Store, log: d.Log, workflows: d.Workflows, calendar: d.Calendar, filesDir: d.FilesDir,
 		now: d.Now, sessionTTL: d.SessionTTL, toleranceM: d.ToleranceM, demo: d.Demo, auditAlg: d.AuditAlg,
+		sanitizer: sanitize.New(d.Attachments.Limits), extraTypes: d.Attachments.ExtraTypes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -189,7 +189,7 @@ func (s *Service) ReplySupervision(ctx context.Context, actor model.User, id int
 		v.add("reply", "field.too_long", MaxSupervisionBody)
 	}
 	for _, f := range files {
-		if _, err := s.store.Attachment(ctx, f); err != nil {
+		if !s.mayLinkAttachment(ctx, actor, f) {
 			v.add("files", "field.unknown_attachment")
 		}
 	}

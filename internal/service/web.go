@@ -53,7 +53,7 @@ func (s *Service) AttachCreatePhotos(ctx context.Context, actor model.User, c mo
 		return c, Invalid("photos", "field.too_many_files", MaxReportPhotos)
 	}
 	for _, id := range ids {
-		if _, err := s.store.Attachment(ctx, id); err != nil {
+		if !s.mayLinkAttachment(ctx, actor, id) {
 			return c, Invalid("photos", "field.unknown_attachment")
 		}
 	}

@@ -93,6 +93,15 @@ type Store interface {
 	PutAttachment(ctx context.Context, a model.Attachment) error
 	Attachment(ctx context.Context, id string) (model.Attachment, error)
 	CaseAttachments(ctx context.Context, caseID int64) ([]string, error)
+	// AttachmentCases lists the cases whose timeline events link
+	// attachment id: whoever may see one of them may read the file.
+	AttachmentCases(ctx context.Context, id string) ([]int64, error)
+	// AttachmentUploadedBy reports whether user uploaded attachment id
+	// (the same bytes may be sent by several accounts).
+	AttachmentUploadedBy(ctx context.Context, id string, user int64) (bool, error)
+	// AttachmentSupervisions lists the supervision documents whose reply
+	// cites attachment id.
+	AttachmentSupervisions(ctx context.Context, id string) ([]int64, error)
 
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error

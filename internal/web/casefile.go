@@ -24,7 +24,8 @@ func (w *Web) caseFile(rw http.ResponseWriter, r *http.Request, q *req) {
 	file := r.PathValue("file")
 	for _, ev := range tl {
 		if slices.Contains(ev.Attachments, file) {
-			w.serveAttachment(rw, r, q, file)
+			att, f, err := w.svc.OpenAttachment(r.Context(), q.user, file)
+			w.serveAttachment(rw, r, q, att, f, err)
 			return
 		}
 	}

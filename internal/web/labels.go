@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -140,10 +142,10 @@ func (w *Web) duration(lang string, d time.Duration) string {
 	return w.i18n.T(lang, "web.dur.minutes", mins)
 }
 
-// serveAttachment writes a stored file with its sniffed type; the caller
-// has checked the viewer may see it.
-func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, id string) {
-	att, f, err := w.svc.OpenAttachment(r.Context(), id)
+// serveAttachment writes a file the service opened (each caller through
+// the check its page needs: a case the viewer may see, a receipt, a review
+// record) with its sniffed type; any error is a 404.
+func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, att model.Attachment, f *os.File, err error) {
 	if err != nil {
 		w.fail(rw, r, q, service.ErrNotFound)
 		return
@@ -154,7 +156,7 @@ func (w *Web) serveAttachment(rw http.ResponseWriter, r *http.Request, q *req, i
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", "private, max-age=86400, immutable")
-	if att.Mime == "application/pdf" {
+	if !strings.HasPrefix(att.Mime, "image/") { // PDFs, and types an administrator allowed, stored as sent
 		h.Set("Content-Disposition", "attachment")
 	}
 	io.Copy(rw, f)

@@ -340,15 +340,10 @@ func (w *Web) reviewFile(rw http.ResponseWriter, r *http.Request, q *req) {
 		w.fail(rw, r, q, service.ErrNotFound)
 		return
 	}
-	rec, err := w.intake.ReviewRecord(r.Context(), q.user, id)
-	if err != nil {
+	if _, err := w.intake.ReviewRecord(r.Context(), q.user, id); err != nil {
 		w.fail(rw, r, q, err)
 		return
 	}
-	file := r.PathValue("file")
-	if file == "" || (file != rec.Snapshot && file != rec.LastSnapshot) {
-		w.fail(rw, r, q, service.ErrNotFound)
-		return
-	}
-	w.serveAttachment(rw, r, q, file)
+	att, f, err := w.intake.OpenReviewSnapshot(r.Context(), q.user, id, r.PathValue("file"))
+	w.serveAttachment(rw, r, q, att, f, err)
 }

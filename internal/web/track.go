@@ -143,5 +143,6 @@ func (w *Web) trackFile(rw http.ResponseWriter, r *http.Request, q *req) {
 		w.fail(rw, r, q, service.ErrNotFound)
 		return
 	}
-	w.serveAttachment(rw, r, q, id)
+	att, f, err := w.svc.OpenReceiptAttachment(r.Context(), r.PathValue("code"), id)
+	w.serveAttachment(rw, r, q, att, f, err)
 }

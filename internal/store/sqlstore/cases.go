@@ -396,11 +396,28 @@ func (db *DB) ImportCases(ctx context.Context, cases []store.CaseWithTimeline) e
 }
 
 // PutAttachment records an attachment's metadata; storing the same content
-// twice is not an error.
+// twice is not an error. A logged-in uploader is recorded each time, so
+// everyone who sent the bytes is known (see AttachmentUploadedBy).
 func (db *DB) PutAttachment(ctx context.Context, a model.Attachment) error {
-	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO attachments (id, mime, size, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-		a.ID, a.Mime, a.Size, a.Name, nullID(a.CreatedBy), ms(a.CreatedAt))
-	return err
+	const put = `INSERT INTO attachments (id, mime, size, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	if a.CreatedBy == 0 {
+		_, err := db.w.ExecContext(ctx, db.q(put), a.ID, a.Mime, a.Size, a.Name, nil, ms(a.CreatedAt))
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(put), a.ID, a.Mime, a.Size, a.Name, a.CreatedBy, ms(a.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO attachment_uploaders (attachment_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), a.ID, a.CreatedBy)
+		return err
+	})
+}
+
+// AttachmentUploadedBy reports whether user uploaded attachment id.
+func (db *DB) AttachmentUploadedBy(ctx context.Context, id string, user int64) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM attachment_uploaders WHERE attachment_id = ? AND user_id = ?`), id, user).Scan(&n)
+	return n > 0, err
 }
 
 // Attachment returns an attachment's metadata.
@@ -427,6 +444,36 @@ func (db *DB) CaseAttachments(ctx context.Context, caseID int64) ([]string, erro
 	var out []string
 	for rows.Next() {
 		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// AttachmentCases lists the cases whose events link attachment id.
+func (db *DB) AttachmentCases(ctx context.Context, id string) ([]int64, error) {
+	return db.ids(ctx, `SELECT DISTINCT case_id FROM case_attachments WHERE attachment_id = ? ORDER BY case_id`, id)
+}
+
+// AttachmentSupervisions lists the supervision documents whose reply cites
+// attachment id. Reply files are kept as a comma-separated list; ids are
+// hex, so a match between commas is exact.
+func (db *DB) AttachmentSupervisions(ctx context.Context, id string) ([]int64, error) {
+	return db.ids(ctx, `SELECT id FROM supervisions WHERE reply_files <> '' AND ',' || reply_files || ',' LIKE ? ORDER BY id`, "%,"+id+",%")
+}
+
+// ids runs a query of one integer column.
+func (db *DB) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}

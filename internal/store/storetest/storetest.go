@@ -586,6 +586,56 @@ func testAttachments(t *testing.T, st store.Store) {
 	if tl, _ := st.Timeline(ctx(), c.ID); len(tl[0].Attachments) != 1 {
 		t.Fatalf("event attachments = %v", tl[0].Attachments)
 	}
+	// The reverse: the cases linking a file (read access follows them).
+	if ids, err := st.AttachmentCases(ctx(), a.ID); err != nil || len(ids) != 1 || ids[0] != c.ID {
+		t.Fatalf("AttachmentCases = %v, %v", ids, err)
+	}
+	b := model.Attachment{ID: "ab" + fmt.Sprintf("%062d", 2), Mime: "image/png", Size: 1, CreatedAt: t0}
+	if err := st.PutAttachment(ctx(), b); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := st.AttachmentCases(ctx(), b.ID); err != nil || len(ids) != 0 {
+		t.Fatalf("AttachmentCases of an unlinked file = %v, %v", ids, err)
+	}
+	if ids, err := st.AttachmentSupervisions(ctx(), b.ID); err != nil || len(ids) != 0 {
+		t.Fatalf("AttachmentSupervisions of an unlinked file = %v, %v", ids, err)
+	}
+	// Every logged-in account that sends the same bytes is an uploader.
+	u1, u2 := loadedUser(t, st, 0), loadedUser(t, st, 1)
+	for _, by := range []int64{u1, u2} {
+		again := b
+		again.CreatedBy = by
+		if err := st.PutAttachment(ctx(), again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, by := range []int64{u1, u2} {
+		if ok, err := st.AttachmentUploadedBy(ctx(), b.ID, by); err != nil || !ok {
+			t.Fatalf("AttachmentUploadedBy(%d) = %v, %v", by, ok, err)
+		}
+	}
+	if ok, err := st.AttachmentUploadedBy(ctx(), a.ID, u1); err != nil || ok {
+		t.Fatalf("AttachmentUploadedBy of a file the account did not send = %v, %v", ok, err)
+	}
+}
+
+// loadedUser returns the id of the i-th account of the loaded data, made
+// if there are not enough.
+func loadedUser(t *testing.T, st store.Store, i int) int64 {
+	t.Helper()
+	users, err := st.ListUsers(ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i < len(users) {
+		return users[i].ID
+	}
+	orgs, _ := st.ListOrgUnits(ctx())
+	u := model.User{Username: fmt.Sprintf("uploader%d", i), DisplayName: "上传者", Role: model.RoleOperator, OrgID: orgs[0].ID, PasswordHash: "x"}
+	if err := st.CreateUser(ctx(), &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }
 
 func testSettings(t *testing.T, st store.Store) {
