@@ -50,7 +50,9 @@
   function withStore(mode, fn) {
     return openDB().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(STORE, mode);
+        // A saved report must survive a crash or a flat battery: strict
+        // durability waits for the disk before the write counts as done.
+        var tx = mode === 'readwrite' ? db.transaction(STORE, mode, { durability: 'strict' }) : db.transaction(STORE, mode);
         var req = fn(tx.objectStore(STORE));
         tx.oncomplete = function () { db.close(); resolve(req ? req.result : undefined); };
         tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
