@@ -197,6 +197,12 @@ func TestWebFieldOffline(t *testing.T) {
 	photo := jpegFile(t, 2400, 1200)
 	start := time.Now()
 
+	cat := pickCategory(t, h, true)
+	// Two cases wait for the worker's 核查; someone else will verify the
+	// second while the worker is offline.
+	done := toVerification(t, h, lat, lng, cat.ID)
+	taken := toVerification(t, h, lat, lng, cat.ID)
+
 	b.login("wgy001", "yiwang-demo")
 	if !b.eval(`document.getElementById('nav-field') !== null`) {
 		t.Fatal("the grid worker's navigation has no field app link")
@@ -238,7 +244,6 @@ func TestWebFieldOffline(t *testing.T) {
 	if !b.eval(`(() => { const l = document.getElementById('lat'); const v = l.value; l.value = '0.5'; l.dispatchEvent(new Event('input')); const w = document.getElementById('geo-check').textContent; l.value = v; l.dispatchEvent(new Event('input')); return w.indexOf('位置不在您的网格内') === 0; })()`) {
 		t.Fatal("a point outside the grid is not warned about")
 	}
-	cat := pickCategory(t, h, true)
 	b.eval(fmt.Sprintf(`(() => { const s = document.getElementById('category'); s.value = '%d'; return s.value === '%d'; })()`, cat.ID, cat.ID))
 	b.do(chromedp.SetUploadFiles(chromedp.CSS("#photos"), []string{photo}))
 	b.do(chromedp.Click(chromedp.CSS("#field-submit")))
@@ -262,8 +267,40 @@ func TestWebFieldOffline(t *testing.T) {
 		t.Fatalf("%d cases while offline", n)
 	}
 
+	// 核查 both cases offline, from the task list.
+	for _, c := range []model.Case{done, taken} {
+		li := fmt.Sprintf(`#tasks li[data-case="%d"]`, c.ID)
+		b.do(chromedp.Click(chromedp.CSS(li+` input[value=pass]`)), chromedp.Click(chromedp.CSS(fmt.Sprintf("#verify-%d", c.ID))))
+	}
+	b.waitJS("three items in the outbox", `document.getElementById('field-app').getAttribute('data-outbox') === '3'`, 10*time.Second)
+	if got := b.text("#outbox-count"); got != "待上传 3 条" {
+		t.Fatalf("outbox heading %q", got)
+	}
+	b.shot("field-offline-outbox-3")
+	if _, err := h.app.Service.Act(ctx, mustUser(t, h, "operator1"), taken.ID, "verify", service.ActionInput{Version: taken.Version, Result: "fail", Note: "未整改"}); err != nil {
+		t.Fatal(err)
+	}
+
 	b.setOffline(false)
-	b.waitJS("the outbox to empty", `document.getElementById('field-app').getAttribute('data-outbox') === '0'`, 30*time.Second)
+	// The report and the first 核查 go; the second is a conflict that
+	// stays, with its case, until the worker dismisses it.
+	conflict := `#outbox li[data-state="conflict"]`
+	b.waitJS("the outbox to keep only the conflict", `document.getElementById('field-app').getAttribute('data-outbox') === '1' && document.querySelector('`+conflict+`') !== null`, 30*time.Second)
+	if got := b.text(conflict + " .outbox-state"); got != "冲突：案件已被他人处理" {
+		t.Fatalf("conflict state %q", got)
+	}
+	if !b.eval(fmt.Sprintf(`document.querySelector('%s a').getAttribute('href') === '/work/cases/%d'`, conflict, taken.ID)) {
+		t.Fatal("the conflict does not link its case")
+	}
+	b.shot("field-synced-conflict")
+	if c, _, _ := h.app.Service.Case(ctx, gw, done.ID); c.Status != model.StateClosed {
+		t.Fatalf("case %d verified offline is %s", done.ID, c.Status)
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM case_events WHERE case_id = ? AND action = 'verify'`, taken.ID); n != 1 {
+		t.Fatalf("case %d has %d verify entries, want the operator's only", taken.ID, n)
+	}
+	b.do(chromedp.Click(chromedp.CSS(conflict + " button.dismiss")))
+	b.waitJS("the outbox to empty", `document.getElementById('field-app').getAttribute('data-outbox') === '0'`, 10*time.Second)
 	b.shot("field-synced")
 	cs := casesWith(t, h, desc)
 	if len(cs) != 1 {

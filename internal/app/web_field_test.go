@@ -335,6 +335,20 @@ func TestWebField(t *testing.T) {
 		t.Fatalf("the stale verification was applied (%d verify entries)", n)
 	}
 
+	// The API takes the same capture time on create.
+	tok := h.login("wgy001")
+	body := map[string]any{"category": cat.ID, "description": "巡查 App 上报：路面塌陷", "lat": lat, "lng": lng,
+		"observed_at": observed.Format(time.RFC3339Nano)}
+	if r := h.do("POST", "/api/v1/cases", tok, body); r.status != http.StatusCreated {
+		t.Fatalf("API create with observed_at: %d %s", r.status, r.raw)
+	} else if _, tl, _ := h.app.Service.Case(ctx, gw, int64(r.body["id"].(float64))); !service.ObservedAt(tl[0]).Equal(observed) {
+		t.Errorf("API create: observed %v, want %v", service.ObservedAt(tl[0]), observed)
+	}
+	body["observed_at"] = time.Now().Add(-8 * 24 * time.Hour).Format(time.RFC3339)
+	if r := h.do("POST", "/api/v1/cases", tok, body); r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.raw), `"observed_at"`) {
+		t.Errorf("API create with an old observed_at: %d %s", r.status, r.raw)
+	}
+
 	// Logging out clears what the browser keeps of the app.
 	lo := w.post("/logout", url.Values{"csrf": {w.csrf("/work/inbox")}})
 	if lo.status != http.StatusSeeOther || lo.header.Get("Clear-Site-Data") != `"cache", "storage"` {
