@@ -349,6 +349,27 @@ func TestWebField(t *testing.T) {
 		t.Errorf("API create with an old observed_at: %d %s", r.status, r.raw)
 	}
 
+	// The staff's case-entry form takes it too, typed in China time.
+	cst := time.FixedZone("CST", 8*3600)
+	seenAt := time.Now().In(cst).Add(-26 * time.Hour).Truncate(time.Minute)
+	nf := w.postMultipart("/work/new", newCaseFields(w.csrf("/work/new"), strings.Repeat("b", 32), cat.ID, lat, lng, func(f url.Values) {
+		f.Set("channel", "patrol")
+		f.Set("observed_at", seenAt.Format("2006-01-02T15:04"))
+	}), nil)
+	nid := caseIDFrom(t, nf)
+	if _, tl, _ := h.app.Service.Case(ctx, gw, nid); !service.ObservedAt(tl[0]).Equal(seenAt) {
+		t.Errorf("case-entry form: observed %v, want %v", service.ObservedAt(tl[0]), seenAt)
+	}
+	if cp := w.get("/work/cases/" + strconv.FormatInt(nid, 10)); !strings.Contains(cp.body, `<dd id="case-observed">`+seenAt.Format("2006-01-02 15:04")+`</dd>`) {
+		t.Errorf("the case page does not show the time observed")
+	}
+	bad := w.postMultipart("/work/new", newCaseFields(w.csrf("/work/new"), strings.Repeat("c", 32), cat.ID, lat, lng, func(f url.Values) {
+		f.Set("observed_at", time.Now().In(cst).Add(-10*24*time.Hour).Format("2006-01-02T15:04"))
+	}), nil)
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `id="observed_at-error">发现时间须在 7 天以内`) {
+		t.Errorf("case-entry form with an old observed time: %d %s", bad.status, between(bad.body, `id="field-observed_at"`, "</div>"))
+	}
+
 	// Logging out clears what the browser keeps of the app.
 	lo := w.post("/logout", url.Values{"csrf": {w.csrf("/work/inbox")}})
 	if lo.status != http.StatusSeeOther || lo.header.Get("Clear-Site-Data") != `"cache", "storage"` {
