@@ -17,6 +17,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -271,6 +272,7 @@ func TestWebFieldOffline(t *testing.T) {
 	for _, c := range []model.Case{done, taken} {
 		li := fmt.Sprintf(`#tasks li[data-case="%d"]`, c.ID)
 		b.do(chromedp.Click(chromedp.CSS(li+` input[value=pass]`)), chromedp.Click(chromedp.CSS(fmt.Sprintf("#verify-%d", c.ID))))
+		b.waitJS("the 核查 in the outbox", fmt.Sprintf(`document.querySelector('%s') !== null && document.querySelector('%s form') === null`, li, li), 5*time.Second)
 	}
 	b.waitJS("three items in the outbox", `document.getElementById('field-app').getAttribute('data-outbox') === '3'`, 10*time.Second)
 	if got := b.text("#outbox-count"); got != "待上传 3 条" {
@@ -333,6 +335,54 @@ func TestWebFieldOffline(t *testing.T) {
 	if err != nil || img.Width != 1600 || img.Height != 800 {
 		t.Fatalf("uploaded photo: %v %dx%d", err, img.Width, img.Height)
 	}
+
+	// Logging out with a report still waiting asks first; cancelled, the
+	// report stays.
+	dialogs := make(chan string, 4)
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if d, ok := ev.(*cdppage.EventJavascriptDialogOpening); ok {
+			dialogs <- d.Message
+			go chromedp.Call(b.ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.setOffline(true)
+	b.do(
+		chromedp.SendKeys(chromedp.CSS("#description"), "巡查发现：路牌缺失"),
+		chromedp.SendKeys(chromedp.CSS("#lat"), strconv.FormatFloat(lat, 'f', 6, 64)),
+		chromedp.SendKeys(chromedp.CSS("#lng"), strconv.FormatFloat(lng, 'f', 6, 64)),
+	)
+	b.eval(fmt.Sprintf(`(() => { document.getElementById('category').value = '%d'; return true; })()`, cat.ID))
+	b.do(chromedp.Click(chromedp.CSS("#field-submit")))
+	b.waitJS("the second report in the outbox", `document.getElementById('field-app').getAttribute('data-outbox') === '1'`, 10*time.Second)
+	b.do(chromedp.Click(chromedp.CSS("#logout")))
+	select {
+	case msg := <-dialogs:
+		if !strings.Contains(msg, "还有 1 条未上传，退出将丢失") {
+			t.Fatalf("logout warning %q", msg)
+		}
+	case <-time.After(10 * time.Second):
+		b.shot("failure")
+		t.Fatal("no warning before a logout that would drop a report")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if !strings.HasSuffix(b.location(), "/work/field") || b.outbox() != 1 {
+		t.Fatalf("after the cancelled logout: at %s, outbox %d", b.location(), b.outbox())
+	}
+	b.setOffline(false)
+	b.waitJS("the outbox to empty again", `document.getElementById('field-app').getAttribute('data-outbox') === '0'`, 30*time.Second)
+	// With nothing waiting, logging out asks nothing and leaves nothing of
+	// the app on the device: no outbox, no cached page or data, no worker.
+	b.clickAndLoad("#logout")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	if len(dialogs) != 0 {
+		t.Fatalf("a logout with an empty outbox asked: %q", <-dialogs)
+	}
+	if !b.evalAwait(`Promise.all([indexedDB.databases(), caches.keys(), navigator.serviceWorker.getRegistrations()]).then(([d, k, r]) =>
+		!d.some(x => x.name === 'yw-field') && !k.some(x => x.indexOf('yw-field') === 0) && r.length === 0)`) {
+		t.Fatal("the field app's data outlived the logout")
+	}
 	t.Logf("offline report: captured %s, filed %s; whole test %.1f s", want.Format(time.RFC3339Nano), c.CreatedAt.Format(time.RFC3339Nano), time.Since(start).Seconds())
 }
 
@@ -374,7 +424,9 @@ func TestWebFieldRestart(t *testing.T) {
 	defer stop()
 	b.do(chromedp.Navigate(h.srv.URL + "/work/field"))
 	b.do(chromedp.WaitReady(chromedp.CSS("footer")))
-	if strings.Contains(b.location(), "/login") {
+	relogin := strings.Contains(b.location(), "/login")
+	t.Logf("after the restart the session cookie was gone: %v", relogin)
+	if relogin {
 		b.do(
 			chromedp.SendKeys(chromedp.CSS("#username"), "wgy001"),
 			chromedp.SendKeys(chromedp.CSS("#password"), "yiwang-demo"),

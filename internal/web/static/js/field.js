@@ -191,10 +191,10 @@
     });
   }
   function renderTasks() {
-    tasksEl.textContent = '';
     var tasks = (data && data.tasks) || [];
-    if (!tasks.length) { tasksEl.appendChild(el('li', 'empty', t('web.field.tasks_none'))); return; }
+    if (!tasks.length) { tasksEl.replaceChildren(el('li', 'empty', t('web.field.tasks_none'))); return; }
     allItems().then(function (items) {
+      var list = [];
       var queued = {};
       items.forEach(function (it) { if (it.kind === 'verify') { queued[it.case_id] = true; } });
       tasks.forEach(function (task) {
@@ -215,8 +215,10 @@
             li.appendChild(verifyForm(task));
           }
         }
-        tasksEl.appendChild(li);
+        list.push(li);
       });
+      // One swap, so that the list never shows half drawn.
+      tasksEl.replaceChildren.apply(tasksEl, list);
     });
   }
   function verifyForm(task) {
