@@ -370,6 +370,16 @@ func TestWebField(t *testing.T) {
 		t.Errorf("case-entry form with an old observed time: %d %s", bad.status, between(bad.body, `id="field-observed_at"`, "</div>"))
 	}
 
+	// The app's sends are audited like the forms, under the worker's name,
+	// the refused ones too.
+	h.app.Service.FlushAudit(ctx)
+	if n := h.sqlCount(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'POST /work/field/%' AND username = 'wgy001'`); n < 8 {
+		t.Errorf("%d audit entries of the field app's sends", n)
+	}
+	if n := h.sqlCount(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'POST /work/field/reports%' AND username = 'wgy001' AND result = '403'`); n != 2 {
+		t.Errorf("%d audit entries of the reports refused for their CSRF token, want 2", n)
+	}
+
 	// Logging out clears what the browser keeps of the app.
 	lo := w.post("/logout", url.Values{"csrf": {w.csrf("/work/inbox")}})
 	if lo.status != http.StatusSeeOther || lo.header.Get("Clear-Site-Data") != `"cache", "storage"` {
