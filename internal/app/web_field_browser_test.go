@@ -210,6 +210,14 @@ func TestWebFieldOffline(t *testing.T) {
 	}
 	b.fieldReady(lat, lng)
 	b.shot("field-online")
+	// It fits the phone: nothing wider than the 390 px screen, and every
+	// button and field at least 24 px high.
+	if !b.eval(`document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("the field page is wider than the screen: %v", b.eval(`document.documentElement.scrollWidth`))
+	}
+	if !b.eval(`Array.from(document.querySelectorAll('#field-app button, #field-app input, #field-app select, #field-app textarea')).every(e => e.type === 'radio' || e.type === 'file' || e.getBoundingClientRect().height >= 24)`) {
+		t.Error("a control of the field page is smaller than 24 px")
+	}
 	if got := b.text("#outbox-count"); !strings.Contains(got, "待上传 0 条") {
 		t.Fatalf("outbox heading %q", got)
 	}
