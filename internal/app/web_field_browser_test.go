@@ -101,6 +101,8 @@ func (b *browser) setOffline(off bool) {
 		if ti.Type != "service_worker" || !strings.Contains(ti.URL, "/work/field/sw.js") {
 			continue
 		}
+		// Not cancelled: cancelling the context would close the worker's
+		// target. It ends with the browser.
 		wctx, _ := chromedp.NewContext(b.ctx, chromedp.WithTargetID(ti.TargetID))
 		if _, err := chromedp.Call(wctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
 			MatchedNetworkConditions: conds}); err != nil {

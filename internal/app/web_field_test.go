@@ -211,6 +211,9 @@ func TestWebField(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("field data: %d", st)
 	}
+	if cc := w.get("/work/field/data").header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("field data Cache-Control %q: personal data must not sit in the HTTP cache", cc)
+	}
 	csrf, _ := data["csrf"].(string)
 	grid, _ := data["grid"].(map[string]any)
 	if csrf == "" || grid == nil || int64(grid["id"].(float64)) != gw.OrgID || grid["geometry"] == nil {

@@ -94,8 +94,8 @@ type fieldTask struct {
 // fieldData is what the app caches for offline use: the worker's grid,
 // the open cases in it (核查 tasks first) and a fresh CSRF token for the
 // outbox's sends. It carries personal data (case descriptions), so it is
-// never stored by shared caches, and logging out clears it from the
-// browser (Clear-Site-Data, see logout.go).
+// never stored by HTTP caches, and logging out clears the app's copy from
+// the browser (Clear-Site-Data, see logout.go).
 func (w *Web) fieldData(rw http.ResponseWriter, r *http.Request, q *req) {
 	ref := w.svc.Ref()
 	out := map[string]any{
@@ -132,6 +132,7 @@ func (w *Web) fieldData(rw http.ResponseWriter, r *http.Request, q *req) {
 		tasks = append(append(tasks, verify...), other...)
 	}
 	out["tasks"] = tasks
-	rw.Header().Set("Cache-Control", "private, no-cache")
+	// no-store: the app keeps its own copy (Cache API), which logging out
+	// clears; the browser's HTTP cache need not hold one too.
 	fieldJSON(rw, http.StatusOK, out)
 }
