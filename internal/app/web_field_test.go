@@ -291,6 +291,26 @@ func TestWebField(t *testing.T) {
 		t.Errorf("the case page does not show the capture time: %s", between(cp.body, `<dl class="facts">`, "</dl>"))
 	}
 
+	// The same in JSON (an item without photos), twice with one key.
+	jsBody := fmt.Sprintf(`{"description": "巡查发现：路灯杆倾斜", "category": %d, "lat": %f, "lng": %f, "observed_at": %q}`, cat.ID, lat, lng, observed.Format(time.RFC3339Nano))
+	var jsonIDs []any
+	for range 2 {
+		req, _ := http.NewRequest("POST", w.base+"/work/field/reports", strings.NewReader(jsBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", csrf)
+		req.Header.Set("Idempotency-Key", "k-json")
+		p := w.send(req)
+		var out map[string]any
+		json.Unmarshal([]byte(p.body), &out)
+		if p.status != http.StatusCreated && p.status != http.StatusOK {
+			t.Fatalf("JSON report: %d %s", p.status, p.body)
+		}
+		jsonIDs = append(jsonIDs, out["case"].(map[string]any)["id"])
+	}
+	if jsonIDs[0] != jsonIDs[1] || count() != before+2 {
+		t.Fatalf("JSON reports: ids %v, %d cases filed", jsonIDs, count()-before)
+	}
+
 	// Capture times the server refuses: a field error, nothing filed.
 	for name, at := range map[string]time.Time{"old": time.Now().Add(-8 * 24 * time.Hour), "future": time.Now().Add(time.Hour)} {
 		bad := url.Values{}
@@ -304,7 +324,7 @@ func TestWebField(t *testing.T) {
 			t.Errorf("%s capture time: %d %v", name, st, out)
 		}
 	}
-	if count() != before+1 {
+	if count() != before+2 {
 		t.Fatal("a refused capture time filed a case")
 	}
 

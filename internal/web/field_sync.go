@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -43,10 +44,14 @@ func (w *Web) fieldAPI(h handler) http.HandlerFunc {
 				return
 			}
 			var perr error
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			switch ct := r.Header.Get("Content-Type"); {
+			case strings.HasPrefix(ct, "multipart/form-data"):
 				r.Body = http.MaxBytesReader(rw, r.Body, maxUploadBody)
 				perr = r.ParseMultipartForm(maxMemory)
-			} else {
+			case strings.HasPrefix(ct, "application/json"):
+				r.Body = http.MaxBytesReader(rw, r.Body, maxFormBody)
+				perr = jsonForm(r)
+			default:
 				r.Body = http.MaxBytesReader(rw, r.Body, maxFormBody)
 				perr = r.ParseForm()
 			}
@@ -63,6 +68,33 @@ func (w *Web) fieldAPI(h handler) http.HandlerFunc {
 		h(rw, r, q)
 	})
 	return w.crossOrigin.Handler(inner).ServeHTTP
+}
+
+// jsonForm reads a flat JSON object (an item without photos) into the
+// request's form, so that one handler reads JSON and multipart alike:
+// strings as they are, numbers as written.
+func jsonForm(r *http.Request) error {
+	var m map[string]json.RawMessage
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	vals := url.Values{}
+	for k, raw := range m {
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			vals.Set(k, s)
+			continue
+		}
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return errors.New("field " + k + ": not a string or a number")
+		}
+		vals.Set(k, n.String())
+	}
+	r.Form, r.PostForm = vals, vals
+	return nil
 }
 
 // fieldErrorBody is the one error shape, with the case a conflict is about.
