@@ -37,9 +37,9 @@ type fieldView struct {
 // page so that no message is written in the script.
 var fieldStrings = []string{
 	"web.field.online", "web.field.offline", "web.field.outbox_count", "web.field.outbox_empty",
-	"web.field.state_queued", "web.field.state_sending", "web.field.state_sent", "web.field.state_failed",
+	"web.field.state_queued", "web.field.state_sending", "web.field.state_failed",
 	"web.field.state_conflict", "web.field.state_auth", "web.field.state_invalid", "web.field.state_other_user",
-	"web.field.dismiss", "web.field.retry", "web.field.open_case", "web.field.kind_report", "web.field.kind_verify",
+	"web.field.dismiss", "web.field.open_case", "web.field.kind_report", "web.field.kind_verify",
 	"web.field.captured", "web.field.saved", "web.field.outside", "web.field.inside", "web.field.no_grid",
 	"web.field.locating", "web.field.located", "web.field.locate_failed", "web.field.no_geolocation",
 	"web.field.tasks_none", "web.field.tasks_stale", "web.field.tasks_loading", "web.field.tasks_unavailable",
