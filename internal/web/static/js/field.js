@@ -475,7 +475,14 @@
     });
   }
 
-  render().then(function () { return loadData(); }).then(sync);
+  // An item left "sending" by a closed page was maybe sent, maybe not: it
+  // waits again, and goes with its key, which settles which.
+  allItems().then(function (items) {
+    return Promise.all(items.filter(function (it) { return it.state === 'sending'; }).map(function (it) {
+      it.state = 'queued';
+      return putItem(it);
+    }));
+  }).catch(function () {}).then(render).then(function () { return loadData(); }).then(sync);
   // Until the outbox is empty, try again now and then: the "online" event
   // does not come on every network that returns.
   setInterval(function () {
