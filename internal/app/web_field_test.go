@@ -372,6 +372,22 @@ func TestWebField(t *testing.T) {
 		t.Errorf("API create with an old observed_at: %d %s", r.status, r.raw)
 	}
 
+	// The API's actions take a key too: a retried 核查 is a replay, not a
+	// conflict, and its time observed is kept.
+	apiTask := toVerification(t, h, lat, lng, cat.ID)
+	verifiedAt := time.Now().Add(-30 * time.Minute).Truncate(time.Millisecond)
+	act := map[string]any{"version": apiTask.Version, "result": "pass", "note": "现场核查合格", "observed_at": verifiedAt.Format(time.RFC3339Nano)}
+	path := "/api/v1/cases/" + strconv.FormatInt(apiTask.ID, 10) + "/actions/verify"
+	r1 := h.do("POST", path, tok, act, "Idempotency-Key", "api-v-1")
+	r2 := h.do("POST", path, tok, act, "Idempotency-Key", "api-v-1")
+	r3 := h.do("POST", path, tok, act, "Idempotency-Key", "api-v-2")
+	if r1.status != 200 || r1.header.Get("Idempotent-Replayed") != "" || r2.status != 200 || r2.header.Get("Idempotent-Replayed") != "true" || r2.body["status"] != "closed" || r3.status != http.StatusConflict {
+		t.Fatalf("API verify with a key: %d %q / %d %q %v / another key %d", r1.status, r1.header.Get("Idempotent-Replayed"), r2.status, r2.header.Get("Idempotent-Replayed"), r2.body["status"], r3.status)
+	}
+	if _, tl, _ := h.app.Service.Case(ctx, gw, apiTask.ID); !service.ObservedAt(tl[len(tl)-1]).Equal(verifiedAt) {
+		t.Errorf("API verify: observed %v, want %v", service.ObservedAt(tl[len(tl)-1]), verifiedAt)
+	}
+
 	// The staff's case-entry form takes it too, typed in China time.
 	cst := time.FixedZone("CST", 8*3600)
 	seenAt := time.Now().In(cst).Add(-26 * time.Hour).Truncate(time.Minute)
