@@ -329,18 +329,21 @@ func TestWebField(t *testing.T) {
 	}
 
 	// 核查 twice with one key: applied once.
-	verify := func(c model.Case, key string) (int, map[string]any) {
+	verify := func(c model.Case, key string, photos ...[]byte) (int, map[string]any) {
 		return w.fieldPost("/work/field/verify/"+strconv.FormatInt(c.ID, 10), csrf, key, url.Values{"result": {"pass"}, "note": {"现场已整改"},
-			"version": {strconv.Itoa(c.Version)}, "observed_at": {time.Now().Add(-time.Hour).Format(time.RFC3339)}}, nil)
+			"version": {strconv.Itoa(c.Version)}, "observed_at": {time.Now().Add(-time.Hour).Format(time.RFC3339)}}, photos)
 	}
-	if st, out := verify(task, "v-1"); st != 200 || out["case"].(map[string]any)["status"] != "closed" || out["replayed"] != false {
+	if st, out := verify(task, "v-1", pngBytes(t)); st != 200 || out["case"].(map[string]any)["status"] != "closed" || out["replayed"] != false {
 		t.Fatalf("verify: %d %v", st, out)
 	}
-	if st, out := verify(task, "v-1"); st != 200 || out["replayed"] != true {
+	if st, out := verify(task, "v-1", pngBytes(t)); st != 200 || out["replayed"] != true {
 		t.Fatalf("verify again with its key: %d %v", st, out)
 	}
 	if n := h.sqlCount(`SELECT COUNT(*) FROM case_events WHERE case_id = ? AND action = 'verify'`, task.ID); n != 1 {
 		t.Fatalf("the verification was applied %d times", n)
+	}
+	if _, tl, _ := h.app.Service.Case(ctx, gw, task.ID); len(tl[len(tl)-1].Attachments) != 1 || tl[len(tl)-1].Data["client_key"] != "field:v-1" {
+		t.Errorf("the verification's entry: photos %v, data %v", tl[len(tl)-1].Attachments, tl[len(tl)-1].Data)
 	}
 	// The other case is verified by the operator meanwhile: the worker's
 	// queued result is a conflict, with the case.

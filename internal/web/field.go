@@ -45,7 +45,7 @@ var fieldStrings = []string{
 	"web.field.tasks_none", "web.field.tasks_stale", "web.field.tasks_loading", "web.field.tasks_unavailable",
 	"web.field.verify_submit", "web.field.verify_queued", "web.field.logout_confirm", "web.field.photos_count",
 	"web.field.photo_failed", "web.field.required", "web.result.pass", "web.result.fail", "web.field.note",
-	"web.field.task_verify", "web.field.storage_failed",
+	"web.field.task_verify", "web.field.storage_failed", "web.field.verify_photos",
 }
 
 // fieldPage renders the field app's shell for a grid worker. Other roles

@@ -243,7 +243,7 @@ func (w *Web) fieldReport(rw http.ResponseWriter, r *http.Request, q *req) {
 }
 
 // fieldVerify takes a 核查 result from the outbox: result (pass or fail),
-// note, the version the worker saw, observed_at, with the item's
+// note, photos, the version the worker saw, observed_at, with the item's
 // Idempotency-Key. A retry of an applied result answers 200 "replayed";
 // a case that someone else moved on meanwhile answers 409 with the case,
 // which the outbox shows as a conflict and keeps until the worker
@@ -263,8 +263,18 @@ func (w *Web) fieldVerify(rw http.ResponseWriter, r *http.Request, q *req) {
 	in := service.ActionInput{Note: r.PostFormValue("note"), Result: r.PostFormValue("result")}
 	in.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	in.ObservedAt = w.observedAt(q, r, errs)
+	files := formFiles(r, "photos")
+	if len(files) > service.MaxReportPhotos {
+		errs["photos"] = w.i18n.T(q.lang, "field.too_many_files", service.MaxReportPhotos)
+	}
 	if len(errs) > 0 {
 		w.fieldError(rw, q, http.StatusUnprocessableEntity, "error.validation", errs)
+		return
+	}
+	// The photos of the 核查 (its evidence) are stored first, as the case
+	// page's action form does; a retry stores them again unlinked.
+	if in.Evidence, err = w.savePhotos(r, q.user, files); err != nil {
+		w.fieldFail(rw, r, q, err)
 		return
 	}
 	c, replay, err := w.svc.ActOnce(r.Context(), q.user, id, "verify", "field:"+key, in)

@@ -121,10 +121,8 @@
         var desc = it.kind === 'verify' ? (it.result_label + (it.note ? ' · ' + it.note : '')) : it.fields.description;
         li.appendChild(el('p', 'desc', desc));
         var meta = t('web.field.captured', localTime(it.observed_at));
-        if (it.kind === 'report') {
-          meta += ' · ' + it.fields.lat + ', ' + it.fields.lng;
-          if (it.photos && it.photos.length) { meta += ' · ' + t('web.field.photos_count', it.photos.length); }
-        }
+        if (it.kind === 'report') { meta += ' · ' + it.fields.lat + ', ' + it.fields.lng; }
+        if (it.photos && it.photos.length) { meta += ' · ' + t('web.field.photos_count', it.photos.length); }
         li.appendChild(el('p', 'note', meta));
         if (it.state === 'invalid' && it.message) { li.appendChild(el('p', 'field-error', it.message)); }
         var acts = el('p', 'outbox-actions');
@@ -242,6 +240,13 @@
     note.type = 'text'; note.name = 'note'; note.id = id + '-note'; note.className = 'input'; note.maxLength = 500;
     f.appendChild(nl);
     f.appendChild(note);
+    var pl = el('label', '', t('web.field.verify_photos'));
+    pl.htmlFor = id + '-photos';
+    var pics = document.createElement('input');
+    pics.type = 'file'; pics.name = 'photos'; pics.id = id + '-photos'; pics.className = 'input-file';
+    pics.accept = 'image/*'; pics.multiple = true; pics.setAttribute('capture', 'environment');
+    f.appendChild(pl);
+    f.appendChild(pics);
     var err = el('p', 'field-error', t('web.field.required'));
     err.hidden = true;
     f.appendChild(err);
@@ -254,10 +259,19 @@
       var r = f.querySelector('input[name=result]:checked');
       if (!r) { err.hidden = false; return; }
       var now = new Date().toISOString();
-      putItem({ key: newKey(), kind: 'verify', user: userID, created: now, observed_at: now, state: 'queued',
-        case_id: task.id, version: task.version, result: r.value, result_label: t('web.result.' + r.value),
-        note: note.value.trim(), case_url: task.url })
-        .then(function () { renderTasks(); return render(); }).then(sync);
+      var max = parseInt(photosIn.getAttribute('data-max'), 10) || 6;
+      b.disabled = true;
+      Promise.all(Array.prototype.slice.call(pics.files || [], 0, max).map(function (file) {
+        return resize(file).catch(function () { return null; });
+      })).then(function (blobs) {
+        return putItem({ key: newKey(), kind: 'verify', user: userID, created: now, observed_at: now, state: 'queued',
+          case_id: task.id, version: task.version, result: r.value, result_label: t('web.result.' + r.value),
+          note: note.value.trim(), case_url: task.url, photos: blobs.filter(Boolean) });
+      }).then(function () { renderTasks(); return render(); }, function () {
+        b.disabled = false;
+        err.textContent = t('web.field.storage_failed');
+        err.hidden = false;
+      }).then(sync);
     });
     return f;
   }
@@ -409,6 +423,9 @@
       body.append('result', item.result);
       body.append('note', item.note);
       body.append('version', String(item.version));
+    }
+    if (item.kind === 'verify') {
+      (item.photos || []).forEach(function (b, i) { body.append('photos', b, 'photo-' + (i + 1) + '.jpg'); });
     }
     return fetch(url, { method: 'POST', body: body, credentials: 'same-origin', cache: 'no-store',
       headers: { 'Idempotency-Key': item.key, 'X-CSRF-Token': token, 'Accept': 'application/json' } });
