@@ -83,7 +83,7 @@ func TestReporterNeverReachesTheUnit(t *testing.T) {
 		wc := newWebClient(t, h.srv.URL, nil)
 		wc.login(who)
 		pages := 0
-		for _, p := range []string{"/work/inbox", "/work/inbox?state=handling", "/work/cases/" + id, "/work/grid", "/work/dispatch-sheet", "/work/dashboard", "/work/new"} {
+		for _, p := range []string{"/work/inbox", "/work/inbox?state=handling", "/work/cases/" + id, "/work/grid", "/work/dispatch-sheet", "/work/dashboard", "/work/new", "/work/field", "/work/field/data"} {
 			pg := wc.get(p)
 			if pg.status == 200 {
 				pages++

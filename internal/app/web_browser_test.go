@@ -60,6 +60,16 @@ func artifactsDir(t *testing.T) string {
 
 func newBrowser(t *testing.T, h *harness) *browser {
 	t.Helper()
+	b, stop := newBrowserWith(t, h)
+	t.Cleanup(stop)
+	return b
+}
+
+// newBrowserWith starts Chromium with extra options (a profile directory
+// kept across restarts); stop closes it gracefully, so that what the
+// profile holds is on disk.
+func newBrowserWith(t *testing.T, h *harness, extra ...chromedp.ExecAllocatorOption) (*browser, func()) {
+	t.Helper()
 	path := chromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
@@ -77,15 +87,22 @@ func newBrowser(t *testing.T, h *harness) *browser {
 		chromedp.Flag("accept-lang", "zh-CN,zh"),
 		chromedp.WindowSize(390, 844),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	bctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(bctx, 4*time.Minute)
+	stop := func() {
+		cctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+		chromedp.Cancel(cctx)
+		cancel()
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	}
 	b := &browser{t: t, h: h, ctx: ctx, dir: artifactsDir(t)}
 	// The citizen's phone: a 390×844 viewport.
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	t.Logf("screenshots in %s", b.dir)
-	return b
+	return b, stop
 }
 
 func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {

@@ -191,7 +191,7 @@ func TestWebPagesPolicy(t *testing.T) {
 		w := newWebClient(t, h.srv.URL, nil)
 		w.login(user)
 		paths := []string{"/work/inbox", "/work/cases/" + strconv.FormatInt(c.ID, 10), "/work/cases/1", "/work/grid",
-			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/new", "/work/new?type=hotline_order", "/work/review", "/work/review?status=all", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources", "/admin/calendar", "/admin/apikeys"}
+			fmt.Sprintf("/work/grid?grid=%d", c.GridID), "/work/dispatch-sheet", "/work/dashboard", "/work/new", "/work/new?type=hotline_order", "/work/review", "/work/review?status=all", "/work/field", "/admin/", "/admin/units", "/admin/users", "/admin/grids", "/admin/sources", "/admin/calendar", "/admin/apikeys"}
 		for _, tab := range []string{"reported", "registered", "dispatched", "handling", "awaiting_verification", "late"} {
 			paths = append(paths, "/work/inbox?tab="+tab)
 		}

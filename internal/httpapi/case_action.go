@@ -3,7 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -18,6 +21,8 @@ type actionRequest struct {
 	Owner    int64    `json:"owner"` // owning leader (包案)
 	// Fields are case fields the action sets.
 	Fields json.RawMessage `json:"fields"`
+	// ObservedAt is when the actor saw what the action records, if earlier.
+	ObservedAt *time.Time `json:"observed_at"`
 }
 
 // caseAction serves POST /api/v1/cases/{id}/actions/{action}.
@@ -37,10 +42,26 @@ func (a *API) caseAction(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, http.StatusBadRequest, "error.invalid_json", map[string]service.FieldError{"fields": {Key: "field.wrong_type"}})
 		return
 	}
-	c, err := a.svc.Act(r.Context(), u, id, r.PathValue("action"), service.ActionInput{
+	in := service.ActionInput{
 		Version: req.Version, Note: req.Note, UnitID: req.Unit, Result: req.Result, Evidence: req.Evidence, MasterID: req.Master,
 		Days: req.Days, OwnerID: req.Owner, Fields: fields,
-	})
+	}
+	if req.ObservedAt != nil {
+		in.ObservedAt = *req.ObservedAt
+	}
+	var c model.Case
+	var err error
+	if key := strings.TrimSpace(r.Header.Get("Idempotency-Key")); key != "" {
+		// A client that retries (an app's outbox) hears of its own applied
+		// action as a replay, not as a conflict.
+		var replay bool
+		c, replay, err = a.svc.ActOnce(r.Context(), u, id, r.PathValue("action"), "api:"+key, in)
+		if replay {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+	} else {
+		c, err = a.svc.Act(r.Context(), u, id, r.PathValue("action"), in)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

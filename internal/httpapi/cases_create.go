@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -22,6 +23,8 @@ type createCaseRequest struct {
 	Reporter    model.Reporter  `json:"reporter"`
 	Anonymous   bool            `json:"anonymous"`
 	Fields      json.RawMessage `json:"fields"` // the case type's own fields
+	// ObservedAt is when the problem was seen, if earlier (发现时间).
+	ObservedAt *time.Time `json:"observed_at"`
 }
 
 // decodeFields reads a fields object keeping numbers exact (json.Number),
@@ -48,6 +51,9 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) {
 		Type: req.Type, Description: req.Description, Lat: req.Lat, Lng: req.Lng, Coord: req.Coord, Address: req.Address,
 		Channel: req.Channel, Reporter: req.Reporter, Anonymous: req.Anonymous,
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+	}
+	if req.ObservedAt != nil {
+		in.ObservedAt = *req.ObservedAt
 	}
 	var ok bool
 	if in.Fields, ok = decodeFields(req.Fields); !ok {

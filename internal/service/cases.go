@@ -42,6 +42,12 @@ type CreateCase struct {
 	Fields map[string]any
 	// IdempotencyKey makes a retried create return the first case.
 	IdempotencyKey string
+	// ObservedAt is when the reporter saw the problem, when that is
+	// earlier than the filing: a grid worker's report queued offline is
+	// filed when the signal returns, but it happened at capture time. It
+	// is kept in the first timeline entry's data ("observed_at"); zero
+	// means the filing time.
+	ObservedAt time.Time
 }
 
 var phoneRe = regexp.MustCompile(`^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$`)
@@ -144,6 +150,7 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 		v.add("reporter.phone", "field.phone_format")
 	}
 	fields := s.createFields(def, in.Fields, v)
+	checkObserved(v, in.ObservedAt, s.now())
 	if err := v.err(); err != nil {
 		return c, false, err
 	}
@@ -175,6 +182,9 @@ func (s *Service) CreateCase(ctx context.Context, actor model.User, in CreateCas
 	ev := model.Event{At: now, ActorID: actor.ID, ActorName: actorName(actor), Role: role, Action: "create", ToState: c.Status, UnitID: c.UnitID}
 	if len(fields) > 0 {
 		ev.Data = map[string]any{"fields": fields}
+	}
+	if !in.ObservedAt.IsZero() {
+		ev.Data = withData(ev.Data, "observed_at", observedText(in.ObservedAt))
 	}
 	s.startClocks(def, "create", &c, &ev, now)
 	timers := timerSpecs(def, c)
@@ -281,6 +291,14 @@ type ActionInput struct {
 	OwnerID int64
 	// Fields are case fields the action sets (see its definition).
 	Fields map[string]any
+	// ObservedAt is when the actor saw what the action records (a 核查
+	// done offline and sent later); zero means now. Kept in the entry's
+	// data as "observed_at".
+	ObservedAt time.Time
+	// ClientKey is the client's idempotency key for this action, kept in
+	// the entry's data ("client_key") so that ActOnce recognises a retry
+	// of an action that was already applied.
+	ClientKey string
 }
 
 // Act applies a workflow action to a case for actor and stores the result,
@@ -398,6 +416,13 @@ func (s *Service) Apply(actor model.User, c model.Case, action string, in Action
 	}
 	if set := s.actionFields(def, a, next.Fields, in.Fields, v); set != nil {
 		ev.Data = withData(ev.Data, "fields", set)
+	}
+	checkObserved(v, in.ObservedAt, now)
+	if !in.ObservedAt.IsZero() {
+		ev.Data = withData(ev.Data, "observed_at", observedText(in.ObservedAt))
+	}
+	if in.ClientKey != "" {
+		ev.Data = withData(ev.Data, "client_key", in.ClientKey)
 	}
 	s.applyEffect(def, a, actor, c, &next, &ev, in, now, look, v)
 	if a.ResultField != "" && in.Result != "" {

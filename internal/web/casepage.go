@@ -33,6 +33,7 @@ type caseView struct {
 	Anonymous    bool
 	MasterID     int64
 	Created      time.Time
+	Observed     time.Time // when the reporter saw it, if earlier than filing (发现时间)
 	Updated      time.Time
 	Closed       time.Time
 	Deadline     deadline
@@ -97,6 +98,9 @@ func (w *Web) caseView(q *req, c model.Case, tl []model.Event, failed *actionFor
 		Lat: strconv.FormatFloat(c.Lat, 'f', 6, 64), Lng: strconv.FormatFloat(c.Lng, 'f', 6, 64)}
 	if g, ok := ref.Grids[c.GridID]; ok {
 		v.Grid = g.Name + " (" + g.Code.String() + ")"
+	}
+	if len(tl) > 0 {
+		v.Observed = service.ObservedAt(tl[0])
 	}
 	switch {
 	case strings.HasPrefix(c.Routing, "rule:"):

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
@@ -41,6 +42,7 @@ type newCaseForm struct {
 	Address     string
 	Channel     string
 	Channels    []option
+	Observed    string // 发现时间 as typed (datetime-local, China time)
 	Name, Phone string
 	Anonymous   bool
 	Fields      []fieldInput
@@ -282,7 +284,7 @@ func (w *Web) newCaseSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 		Lat: strings.TrimSpace(r.PostFormValue("lat")), Lng: strings.TrimSpace(r.PostFormValue("lng")),
 		Coord: r.PostFormValue("coord"), Address: r.PostFormValue("address"), Channel: r.PostFormValue("channel"),
 		Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Anonymous: r.PostFormValue("anonymous") == "1",
-		Idem: r.PostFormValue("idem"), Errors: map[string]string{},
+		Idem: r.PostFormValue("idem"), Errors: map[string]string{}, Observed: strings.TrimSpace(r.PostFormValue("observed_at")),
 	}
 	if len(f.Idem) != 32 {
 		f.Idem = newIdem()
@@ -307,6 +309,15 @@ func (w *Web) newCaseSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 		}
 	}
 	w.parsePoint(q.lang, f.Lat, f.Lng, &in, f.Errors)
+	if f.Observed != "" {
+		// The browser's datetime-local control sends the wall time, read
+		// as China time like every time the pages show.
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.Observed, cst)
+		if err != nil {
+			f.Errors["observed_at"] = w.i18n.T(q.lang, "field.wrong_type")
+		}
+		in.ObservedAt = t
+	}
 	in.Fields = w.fieldValues(q.lang, def, r, f.Errors)
 	if len(f.Errors) > 0 {
 		// The service is not asked when the form cannot be read: say here

@@ -36,6 +36,7 @@ type page struct {
 	Map       bool   // the page draws a map
 	MapOK     bool   // the vendored Leaflet is in the binary
 	Charts    bool   // the page draws charts over its tables (the vendored ECharts is in the binary)
+	Field     bool   // the field app: its manifest and script
 	Tiles     MapConfig
 	Flash     string
 	Error     string // a message about the whole page or form

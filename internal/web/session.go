@@ -95,17 +95,7 @@ func (w *Web) wrap(h handler, allow func(http.ResponseWriter, *http.Request, *re
 		q.lang = w.language(rw, r)
 		q.langURL = switchURL(r.URL, q.lang)
 		q.csrf = w.csrfToken(rw, r)
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			if u, err := w.svc.Authenticate(r.Context(), c.Value); err == nil {
-				q.user, q.token = u, c.Value
-				// The audit entry the middleware writes for a form POST
-				// names who sent it, as the API's entries do.
-				rec := audit.FromContext(r.Context())
-				rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
-			} else if errors.Is(err, service.ErrUnauthorized) {
-				w.clearCookie(rw, r, sessionCookie)
-			}
-		}
+		w.authenticate(rw, r, q)
 		if r.Method == http.MethodPost && !w.checkPost(rw, r, q) {
 			return
 		}
@@ -115,6 +105,25 @@ func (w *Web) wrap(h handler, allow func(http.ResponseWriter, *http.Request, *re
 		h(rw, r, q)
 	})
 	return w.crossOrigin.Handler(inner).ServeHTTP
+}
+
+// authenticate puts the session's user into q; an expired session's
+// cookie is cleared.
+func (w *Web) authenticate(rw http.ResponseWriter, r *http.Request, q *req) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return
+	}
+	u, err := w.svc.Authenticate(r.Context(), c.Value)
+	if err == nil {
+		q.user, q.token = u, c.Value
+		// The audit entry the middleware writes for a form POST
+		// names who sent it, as the API's entries do.
+		rec := audit.FromContext(r.Context())
+		rec.UserID, rec.Username, rec.Role = u.ID, u.Username, string(u.Role)
+	} else if errors.Is(err, service.ErrUnauthorized) {
+		w.clearCookie(rw, r, sessionCookie)
+	}
 }
 
 // checkPost parses the form (multipart or not, within its size limit)

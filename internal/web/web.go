@@ -85,6 +85,10 @@ type Web struct {
 	crossOrigin *http.CrossOriginProtection
 	// gridImports holds checked grid files waiting for their import.
 	gridImports gridImports
+	// fieldVer is the hash of the field app's files (its service worker
+	// carries it); icons are the app's icons, drawn on first request.
+	fieldVer string
+	icons    fieldIcons
 }
 
 // New parses the templates.
@@ -106,6 +110,7 @@ func New(d Deps) *Web {
 	w.static = sub
 	_, err = fs.Stat(sub, leafletJS)
 	w.mapOK = err == nil
+	w.fieldVer = fieldVersion(sub)
 	w.csp = contentSecurityPolicy(w.mapCfg.TileURL)
 	w.pages = parsePages(w.funcs())
 	w.crossOrigin = w.newCrossOrigin()
@@ -140,6 +145,13 @@ func (w *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /work/dashboard", w.staff(w.dashboard))
 	mux.HandleFunc("GET "+newCasePath, w.staff(w.newCaseForm))
 	mux.HandleFunc("POST "+newCasePath, w.staff(w.newCaseSubmit))
+	mux.HandleFunc("GET "+fieldPath, w.staff(w.fieldPage))
+	mux.HandleFunc("GET "+fieldPath+"/data", w.fieldAPI(w.fieldData))
+	mux.HandleFunc("POST "+fieldPath+"/reports", w.fieldAPI(w.fieldReport))
+	mux.HandleFunc("POST "+fieldPath+"/verify/{id}", w.fieldAPI(w.fieldVerify))
+	mux.HandleFunc("GET "+fieldPath+"/sw.js", w.fieldServiceWorker)
+	mux.HandleFunc("GET "+fieldPath+"/manifest.webmanifest", w.fieldManifest)
+	mux.HandleFunc("GET "+fieldPath+"/{file}", w.fieldIcon)
 	mux.HandleFunc("GET "+reviewPath, w.reviewer(w.reviewPage))
 	mux.HandleFunc("POST "+reviewPath+"/{id}/confirm", w.reviewer(w.reviewConfirm))
 	mux.HandleFunc("POST "+reviewPath+"/{id}/dismiss", w.reviewer(w.reviewDismiss))

@@ -99,10 +99,54 @@
     sync();
   }
 
+  // Logging out clears what the field app keeps on this device (the
+  // server's Clear-Site-Data, and here as well for browsers without it),
+  // its outbox too: when reports wait there, ask first.
+  var logout = document.getElementById('logout');
+  if (logout && window.indexedDB && indexedDB.databases) {
+    var clearField = function () {
+      var jobs = [];
+      if (window.caches) {
+        jobs.push(caches.keys().then(function (keys) {
+          return Promise.all(keys.filter(function (k) { return k.indexOf('yw-field') === 0; }).map(function (k) { return caches.delete(k); }));
+        }));
+      }
+      jobs.push(new Promise(function (resolve) {
+        var r = indexedDB.deleteDatabase('yw-field');
+        r.onsuccess = r.onerror = r.onblocked = function () { resolve(); };
+      }));
+      return Promise.all(jobs).catch(function () {});
+    };
+    var outboxCount = function () {
+      return indexedDB.databases().then(function (dbs) {
+        if (!dbs.some(function (d) { return d.name === 'yw-field'; })) { return -1; }
+        return new Promise(function (resolve) {
+          var r = indexedDB.open('yw-field');
+          r.onerror = function () { resolve(0); };
+          r.onsuccess = function () {
+            var db = r.result;
+            if (!db.objectStoreNames.contains('outbox')) { db.close(); resolve(0); return; }
+            var c = db.transaction('outbox').objectStore('outbox').count();
+            c.onsuccess = function () { db.close(); resolve(c.result); };
+            c.onerror = function () { db.close(); resolve(0); };
+          };
+        });
+      }).catch(function () { return 0; });
+    };
+    logout.form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      outboxCount().then(function (n) {
+        if (n > 0 && !window.confirm(logout.getAttribute('data-outbox-confirm').replace('%d', n))) { return; }
+        return (n >= 0 ? clearField() : Promise.resolve()).then(function () { logout.form.submit(); });
+      });
+    });
+  }
+
   // One submit per form: a second tap while the first is on its way
   // would only wait for the same answer.
   document.querySelectorAll('form[method="post"]').forEach(function (form) {
-    form.addEventListener('submit', function () {
+    form.addEventListener('submit', function (e) {
+      if (e.defaultPrevented) { return; }
       var btn = form.querySelector('button[type="submit"]');
       if (btn) { window.setTimeout(function () { btn.disabled = true; }, 0); }
     });
