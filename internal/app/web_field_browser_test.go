@@ -336,7 +336,11 @@ func TestWebFieldOffline(t *testing.T) {
 	if len(photos) != 1 {
 		t.Fatalf("case %d has %d photos", c.ID, len(photos))
 	}
-	_, f, err := h.app.Service.OpenAttachment(ctx, photos[0])
+	sup, err := h.app.Store.UserByUsername(ctx, "supervisor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, f, err := h.app.Service.OpenAttachment(ctx, sup, photos[0])
 	if err != nil {
 		t.Fatal(err)
 	}
