@@ -3,24 +3,15 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
-
-// haversineM is the distance between two WGS-84 points in metres.
-func haversineM(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371008.8
-	rad := math.Pi / 180
-	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
-}
 
 // TestOpen311PublicOutput: without a key (or with a public-scope key) a
 // request exists only once staff accepted it, and then with the
@@ -115,7 +106,7 @@ func TestOpen311PublicOutput(t *testing.T) {
 			t.Errorf("public document (%q): description %q address %q notes %q", q, d["description"], d["address"], d["status_notes"])
 		}
 		plat, plng := d["lat"].(float64), d["long"].(float64)
-		dist := haversineM(lat, lng, plat, plng)
+		dist := geo.DistanceM(lat, lng, plat, plng)
 		if dist > h.app.Service.PublicPrecisionM() || (plat == lat && plng == lng) {
 			t.Errorf("public point (%q) %v,%v is %.1f m from the true %v,%v: want moved, by at most %v m", q, plat, plng, dist, lat, lng, h.app.Service.PublicPrecisionM())
 		}

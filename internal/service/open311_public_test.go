@@ -5,16 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
-
-func distM(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371008.8
-	rad := math.Pi / 180
-	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
-}
 
 // TestCoarsenPoint: over points across mainland China and cell sizes from
 // 10 m to 1 km, the published point is within the cell's half-diagonal
@@ -28,7 +21,7 @@ func TestCoarsenPoint(t *testing.T) {
 		lat, lng := 18+rng.Float64()*35, 73+rng.Float64()*62
 		cell := []float64{10, 50, 200, 1000}[rng.IntN(4)]
 		clat, clng := service.CoarsenPoint(lat, lng, cell)
-		d := distM(lat, lng, clat, clng)
+		d := geo.DistanceM(lat, lng, clat, clng)
 		if d > cell*math.Sqrt2/2*1.01 {
 			t.Fatalf("cell %v m: %v,%v → %v,%v is %.2f m away", cell, lat, lng, clat, clng, d)
 		}
