@@ -12,13 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
-
-// cst is China Standard Time; pages show times in it whatever the
-// server's zone (there is no daylight saving to follow).
-var cst = time.FixedZone("CST", 8*3600)
 
 // page is what every template gets: the layout's needs and the page's own
 // data in Data.
@@ -50,9 +47,9 @@ func (w *Web) funcs() template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(cst).Format("2006-01-02 15:04")
+			return t.In(calendar.Beijing()).Format("2006-01-02 15:04")
 		},
-		"isotime": func(t time.Time) string { return t.In(cst).Format(time.RFC3339) },
+		"isotime": func(t time.Time) string { return t.In(calendar.Beijing()).Format(time.RFC3339) },
 		"pct":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 		"deref":   func(f *float64) float64 { return *f },
 		"list":    func(v ...any) []any { return v },
