@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/calendar"
@@ -83,8 +82,6 @@ func parsePages(funcs template.FuncMap) map[string]*template.Template {
 	return out
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // newPage starts a page for the request with a translated title.
 func (w *Web) newPage(q *req, titleKey, nav string) *page {
 	p := &page{Lang: q.lang, Title: w.i18n.T(q.lang, titleKey), CSRF: q.csrf, Demo: w.demo, Nav: nav,
@@ -109,9 +106,12 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	if !ok {
 		panic("web: no page template " + name)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf, _ := w.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	buf.Reset()
-	defer bufPool.Put(buf)
+	defer w.bufs.Put(buf)
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		w.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
 		w.securityHeaders(rw.Header())
