@@ -437,14 +437,14 @@ func TestSchemasMatch(t *testing.T) {
 	if len(lite.tables) == 0 || len(pg.tables) == 0 {
 		t.Fatalf("nothing read: %d SQLite tables, %d PostgreSQL tables", len(lite.tables), len(pg.tables))
 	}
-	nIdx := 0
+	nPartial := 0
 	for _, ix := range lite.indexes {
 		if ix.partial {
-			nIdx++
+			nPartial++
 		}
 	}
 	t.Logf("compared %d tables, %d views, %d named indexes (%d partial), %d UNIQUE constraints",
-		len(lite.tables), len(lite.views), len(lite.indexes), nIdx, len(lite.uniques))
+		len(lite.tables), len(lite.views), len(lite.indexes), nPartial, len(lite.uniques))
 
 	diff := schemaDiff(lite, pg)
 	var unexpected []string
