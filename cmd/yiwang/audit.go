@@ -14,6 +14,7 @@ import (
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/audit"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
 )
 
@@ -85,7 +86,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		for _, e := range page {
-			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), strconv.FormatInt(e.UserID, 10),
+			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.In(calendar.Beijing()).Format(time.RFC3339), strconv.FormatInt(e.UserID, 10),
 				e.Username, e.Role, e.Action, e.Target, e.Result, e.IP, e.Detail, e.Alg, e.PrevHash, e.Hash})
 		}
 		if len(page) < 1000 {

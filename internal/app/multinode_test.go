@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/store/storetest"
@@ -41,7 +42,7 @@ func TestThreeNodesOnePostgres(t *testing.T) {
 	rand.Read(b)
 	suffix := hex.EncodeToString(b)
 	prefix, stream := "yiwangtest"+suffix, "YIWANGTEST"+suffix
-	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, wfCST)} // a Monday
+	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Beijing())} // a Monday
 	nodes := make([]*app.App, 3)
 	srvs := make([]*httptest.Server, 3)
 	first := t.TempDir()

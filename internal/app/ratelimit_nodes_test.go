@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 )
@@ -19,7 +20,7 @@ import (
 // next minute start afresh.
 func TestRateLimitsAcrossNodes(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 10, 0, wfCST)}
+	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 10, 0, calendar.Beijing())}
 	hs := make([]*harness, 2)
 	first := t.TempDir()
 	for i := range hs {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/stats"
@@ -58,10 +59,10 @@ func BenchmarkStats(b *testing.B) {
 			leader = u
 		}
 	}
-	now := time.Now().In(stats.Zone)
+	now := time.Now().In(calendar.Beijing())
 	ranges := map[string][2]time.Time{
-		"all":   {time.Date(2025, 1, 1, 0, 0, 0, 0, stats.Zone), now},
-		"month": {time.Date(2025, 10, 1, 0, 0, 0, 0, stats.Zone), time.Date(2025, 11, 1, 0, 0, 0, 0, stats.Zone)},
+		"all":   {time.Date(2025, 1, 1, 0, 0, 0, 0, calendar.Beijing()), now},
+		"month": {time.Date(2025, 10, 1, 0, 0, 0, 0, calendar.Beijing()), time.Date(2025, 11, 1, 0, 0, 0, 0, calendar.Beijing())},
 	}
 	for _, rn := range []string{"all", "month"} {
 		rg := ranges[rn]

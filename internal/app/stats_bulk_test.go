@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
-	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
@@ -19,7 +19,7 @@ import (
 // no figure, for the whole history and by type, street and month.
 func TestBulkDemoFacts(t *testing.T) {
 	t.Setenv("YIWANG_DEMO_BULK_MIN", "100")
-	now := time.Date(2025, 12, 1, 10, 0, 0, 0, stats.Zone)
+	now := time.Date(2025, 12, 1, 10, 0, 0, 0, calendar.Beijing())
 	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 1500, Now: func() time.Time { return now }, TimerTick: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestBulkDemoFacts(t *testing.T) {
 			leader = u
 		}
 	}
-	p := service.StatsParams{From: time.Date(2025, 1, 1, 0, 0, 0, 0, stats.Zone), To: now, Engine: store.EngineAggregates}
+	p := service.StatsParams{From: time.Date(2025, 1, 1, 0, 0, 0, 0, calendar.Beijing()), To: now, Engine: store.EngineAggregates}
 	snapshot := func() string {
 		var out []any
 		sum, err := a.Service.StatsSummary(ctx, leader, p)

@@ -61,7 +61,7 @@ type statsWorld struct {
 
 func newStatsWorld(t *testing.T) *statsWorld {
 	t.Helper()
-	clock := &testClock{t: time.Date(2025, 6, 2, 9, 0, 0, 0, stats.Zone)}
+	clock := &testClock{t: time.Date(2025, 6, 2, 9, 0, 0, 0, calendar.Beijing())}
 	dir := t.TempDir()
 	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 40, Now: clock.Now, TimerTick: -1})
 	if err != nil {
@@ -543,7 +543,7 @@ func TestStatsMatchBruteForce(t *testing.T) {
 	ctx := context.Background()
 	leader := w.byRole[model.RoleLeader][0]
 	seed := uint64(1)
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, stats.Zone)
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, calendar.Beijing())
 	rapid.Check(t, func(rt *rapid.T) {
 		seed++
 		rng := newRng(seed)
@@ -554,8 +554,8 @@ func TestStatsMatchBruteForce(t *testing.T) {
 			span := end.Sub(start)
 			from := start.Add(time.Duration(rapid.Int64Range(0, int64(span)).Draw(rt, "from")))
 			if rapid.Bool().Draw(rt, "aligned") {
-				f := from.In(stats.Zone)
-				from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, stats.Zone)
+				f := from.In(calendar.Beijing())
+				from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, calendar.Beijing())
 			}
 			to := from.Add(time.Duration(rapid.Int64Range(int64(time.Hour), int64(span)).Draw(rt, "len")))
 			r := stats.Range{From: from, To: to}

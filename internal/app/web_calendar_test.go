@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 )
 
@@ -37,8 +38,8 @@ func TestWebCalendar(t *testing.T) {
 		return w.postMultipart("/admin/calendar", url.Values{"csrf": {csrf}}, files)
 	}
 	rule := model.DeadlineRule{Kind: model.DeadlineWorkingDays, Amount: 2}
-	from := time.Date(2027, 2, 4, 10, 0, 0, 0, wfCST) // a Thursday, the eve of the 2027 Spring Festival
-	thisYear := h.app.Service.Now().In(wfCST).Year()
+	from := time.Date(2027, 2, 4, 10, 0, 0, 0, calendar.Beijing()) // a Thursday, the eve of the 2027 Spring Festival
+	thisYear := h.app.Service.Now().In(calendar.Beijing()).Year()
 
 	// Anonymous: to the login, and back here afterwards.
 	anon := newWebClient(t, h.srv.URL, nil)
@@ -147,7 +148,7 @@ func TestWebCalendar(t *testing.T) {
 	}
 	// 2 working days from Thursday 4 February 2027: the festival (5..13
 	// off), then 14 (a make-up Sunday) and 15.
-	if due, err := h.app.Service.Deadline(rule, from); err != nil || !due.Equal(time.Date(2027, 2, 15, 23, 59, 59, 0, wfCST)) {
+	if due, err := h.app.Service.Deadline(rule, from); err != nil || !due.Equal(time.Date(2027, 2, 15, 23, 59, 59, 0, calendar.Beijing())) {
 		t.Errorf("deadline over the 2027 festival: %v %v", due, err)
 	}
 	// An address claiming a load that did not happen shows nothing.

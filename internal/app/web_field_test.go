@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -287,7 +288,7 @@ func TestWebField(t *testing.T) {
 		tlv[0].(map[string]any)["data"].(map[string]any)["observed_at"] != observed.UTC().Format("2006-01-02T15:04:05.000Z07:00") {
 		t.Fatalf("the API does not show the capture time: %s", api.raw)
 	}
-	if cp := w.get("/work/cases/" + strconv.FormatInt(id, 10)); !strings.Contains(cp.body, `<dd id="case-observed">`+observed.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")) {
+	if cp := w.get("/work/cases/" + strconv.FormatInt(id, 10)); !strings.Contains(cp.body, `<dd id="case-observed">`+observed.In(calendar.Beijing()).Format("2006-01-02 15:04")) {
 		t.Errorf("the case page does not show the capture time: %s", between(cp.body, `<dl class="facts">`, "</dl>"))
 	}
 
@@ -392,8 +393,7 @@ func TestWebField(t *testing.T) {
 	}
 
 	// The staff's case-entry form takes it too, typed in China time.
-	cst := time.FixedZone("CST", 8*3600)
-	seenAt := time.Now().In(cst).Add(-26 * time.Hour).Truncate(time.Minute)
+	seenAt := time.Now().In(calendar.Beijing()).Add(-26 * time.Hour).Truncate(time.Minute)
 	nf := w.postMultipart("/work/new", newCaseFields(w.csrf("/work/new"), strings.Repeat("b", 32), cat.ID, lat, lng, func(f url.Values) {
 		f.Set("channel", "patrol")
 		f.Set("observed_at", seenAt.Format("2006-01-02T15:04"))
@@ -406,7 +406,7 @@ func TestWebField(t *testing.T) {
 		t.Errorf("the case page does not show the time observed")
 	}
 	bad := w.postMultipart("/work/new", newCaseFields(w.csrf("/work/new"), strings.Repeat("c", 32), cat.ID, lat, lng, func(f url.Values) {
-		f.Set("observed_at", time.Now().In(cst).Add(-10*24*time.Hour).Format("2006-01-02T15:04"))
+		f.Set("observed_at", time.Now().In(calendar.Beijing()).Add(-10*24*time.Hour).Format("2006-01-02T15:04"))
 	}), nil)
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `id="observed_at-error">发现时间须在 7 天以内`) {
 		t.Errorf("case-entry form with an old observed time: %d %s", bad.status, between(bad.body, `id="field-observed_at"`, "</div>"))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -24,7 +25,6 @@ func TestWebReviewQueue(t *testing.T) {
 	h, key := intakeHarness(t, service.IntakeOptions{})
 	ctx := context.Background()
 	lat, lng := gridPoint(t, h, 0)
-	cst := time.FixedZone("CST", 8*3600)
 	seen := time.Now().Add(-90 * time.Minute).Truncate(time.Second).UTC()
 	ev := func(dev string, conf float64) map[string]any {
 		return map[string]any{"source_id": "xueliang", "device_id": dev, "event_type": "occupy_road", "confidence": conf,
@@ -93,7 +93,7 @@ func TestWebReviewQueue(t *testing.T) {
 		t.Errorf("row %d lacks its street %q", r2, street)
 	}
 	for id, want := range map[int64][]string{
-		r1: {"<code>cam-r1</code>", "31.0%", "2 次", "乐坪街道人民路 12 号", "<code>occupy_road</code>", "雪亮工程视频平台", seen.In(cst).Format("2006-01-02 15:04")},
+		r1: {"<code>cam-r1</code>", "31.0%", "2 次", "乐坪街道人民路 12 号", "<code>occupy_road</code>", "雪亮工程视频平台", seen.In(calendar.Beijing()).Format("2006-01-02 15:04")},
 		r2: {"<code>cam-r2</code>", "42.0%", "1 次"},
 		r3: {"<code>cam-r3</code>", "55.0%", `action="/work/review/` + itoa64(r3) + `/confirm"`, `action="/work/review/` + itoa64(r3) + `/dismiss"`},
 	} {

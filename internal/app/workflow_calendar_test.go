@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
 // TestCalendarAPI previews deadline rules over HTTP, loads a year an
@@ -97,7 +99,7 @@ func TestCalendarAPI(t *testing.T) {
 	}
 
 	// A case dispatched in 2027 now gets its deadline from the loaded year.
-	w.clock.Set(time.Date(2027, 2, 4, 10, 0, 0, 0, wfCST))
+	w.clock.Set(time.Date(2027, 2, 4, 10, 0, 0, 0, calendar.Beijing()))
 	lat, lng, _ := demoPoint(t, w.harness, 3)
 	r = w.do("POST", "/api/v1/cases", "", map[string]any{"category": "0105", "description": "路灯损坏", "lat": lat, "lng": lng})
 	id := num(r.body["id"])

@@ -14,9 +14,6 @@ import (
 	"github.com/yiwang-gov/yiwang/internal/model"
 )
 
-// cst is China time, the zone every deadline is counted in.
-var wfCST = time.FixedZone("CST", 8*3600)
-
 // testClock is a clock tests move by hand; the app reads it through
 // app.Config.Now.
 type wfClock struct {

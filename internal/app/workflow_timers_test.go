@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
@@ -126,7 +127,7 @@ func TestTimerEscalationSurvivesRestart(t *testing.T) {
 	}
 
 	// The 督办单 unanswered past its reply deadline: one reminder.
-	w.clock.Set(time.Date(2026, 3, 5, 9, 0, 0, 0, wfCST))
+	w.clock.Set(time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Beijing()))
 	docID := num(doc["id"])
 	wfWait(t, "reply overdue", func() bool {
 		return count(`SELECT COUNT(*) FROM notifications WHERE supervision_id = ? AND kind = 'reply_overdue'`, docID) == 1

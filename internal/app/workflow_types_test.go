@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
 // A scenario creates a case and walks it through steps over HTTP. Values
@@ -35,7 +37,7 @@ type wfScenario struct {
 }
 
 // Monday 2 March 2026, 09:00 in China: a plain working week.
-var wfMonday = time.Date(2026, 3, 2, 9, 0, 0, 0, wfCST)
+var wfMonday = time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Beijing())
 
 const oneDay = 24 * time.Hour
 
@@ -245,7 +247,7 @@ func TestCaseTypes(t *testing.T) {
 		"fields": map[string]any{"source_step": "inspect", "round_date": "2026-03-02", "place": "区人民医院住院部"}}
 	n := func(s string) map[string]any { return map[string]any{"note": s} }
 	res := func(r string) map[string]any { return map[string]any{"result": r, "note": "意见：" + r} }
-	monEnd := func(days int) time.Time { return time.Date(2026, 3, 2+days, 23, 59, 59, 0, wfCST) }
+	monEnd := func(days int) time.Time { return time.Date(2026, 3, 2+days, 23, 59, 59, 0, calendar.Beijing()) }
 
 	scenarios := []wfScenario{
 		{name: "city_case/main path, rework, follow-up and reopen on dispute", create: city, steps: []wfStep{
@@ -416,7 +418,7 @@ func TestCaseTypes(t *testing.T) {
 
 		{name: "project/交办 实施 进度 完工 验收, suspend and resume", creator: "supervisor", create: project, steps: []wfStep{
 			{as: "zhujian", action: "assign", status: 404}, // not the unit's yet
-			{as: "leader", action: "assign", body: map[string]any{"unit": "$org:zhujian"}, state: "assigned", check: wfDue(time.Date(2026, 6, 30, 23, 59, 59, 0, wfCST))},
+			{as: "leader", action: "assign", body: map[string]any{"unit": "$org:zhujian"}, state: "assigned", check: wfDue(time.Date(2026, 6, 30, 23, 59, 59, 0, calendar.Beijing()))},
 			{as: "zhujian", action: "sign", state: "in_progress"},
 			{as: "zhujian", action: "update_progress", body: map[string]any{"fields": map[string]any{"percent_complete": 150}}, status: 422, field: "fields.percent_complete"},
 			{as: "zhujian", action: "update_progress", body: map[string]any{"fields": map[string]any{"percent_complete": 60, "milestones": []any{
@@ -435,7 +437,7 @@ func TestCaseTypes(t *testing.T) {
 			{as: "zhujian", action: "return", body: n("应由民政局实施"), state: "planned"},
 			{as: "supervisor", action: "assign", body: map[string]any{"unit": "$org:minzheng"}},
 			{as: "minzheng", action: "request_extension", body: map[string]any{"note": "雨季影响", "days": 10}},
-			{as: "leader", action: "decide_extension", body: res("approved"), check: wfAll(wfExtension("approved"), wfDue(time.Date(2026, 7, 14, 23, 59, 59, 0, wfCST)))},
+			{as: "leader", action: "decide_extension", body: res("approved"), check: wfAll(wfExtension("approved"), wfDue(time.Date(2026, 7, 14, 23, 59, 59, 0, calendar.Beijing())))},
 			{as: "leader", action: "cancel", body: n("项目调整"), state: "cancelled"},
 		}},
 

@@ -33,7 +33,11 @@ type yearData struct {
 	working [366]bool // by day of year - 1
 }
 
-// chinaZone returns the zone all calendar days are counted in.
+// Beijing returns China Standard Time (UTC+8), the one zone yiwang counts
+// in: calendar days and deadlines here, days and months in the statistics,
+// and every time a person reads (pages, the API's +08:00, Open311, the
+// timeline's notes, the audit export). Every package takes it from here
+// rather than building its own, so the definitions cannot drift.
 //
 // Decision: a fixed UTC+8 zone rather than time.LoadLocation("Asia/Shanghai").
 // China has kept UTC+8 without daylight saving since September 1991 and the
@@ -42,7 +46,14 @@ type yearData struct {
 // zone. It cannot fail, does not depend on the host's tzdata (minimal
 // containers often have none) and does not need the ~450 KB time/tzdata
 // embed. The zone is named "CST" (China Standard Time), as tzdata names it.
-func chinaZone() *time.Location { return time.FixedZone("CST", 8*60*60) }
+//
+// It is a function over one unexported value built once. A *time.Location
+// is immutable, so sharing it is not the mutable global state the house
+// style refuses; a function rather than an exported variable means no
+// package can reassign the zone under the others.
+func Beijing() *time.Location { return beijing }
+
+var beijing = time.FixedZone("CST", 8*60*60)
 
 // New builds a calendar from years (each validated with Year.Validate; no
 // year twice) and the office hours used by AddWorkingHours. Years may be
@@ -53,7 +64,7 @@ func New(years []Year, hours OfficeHours) (*Calendar, error) {
 			"未设置办公时间", "office hours are not set")
 	}
 	c := &Calendar{
-		loc:   chinaZone(),
+		loc:   beijing,
 		hours: OfficeHours{periods: hours.Periods()},
 		years: make(map[int]*yearData, len(years)),
 	}

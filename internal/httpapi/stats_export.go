@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
-	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/stats/ledger"
 )
 
@@ -45,7 +45,7 @@ func (a *API) statsExport(w http.ResponseWriter, r *http.Request) {
 func (a *API) writeTable(w http.ResponseWriter, r *http.Request, t ledger.Table, format string) {
 	var buf bytes.Buffer
 	var err error
-	name := t.Sheet + "_" + time.Now().In(stats.Zone).Format("20060102")
+	name := t.Sheet + "_" + time.Now().In(calendar.Beijing()).Format("20060102")
 	if format == "csv" {
 		err = ledger.WriteCSV(&buf, t)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -19,9 +20,9 @@ func (a *API) statsParams(w http.ResponseWriter, r *http.Request) (service.Stats
 	q := r.URL.Query()
 	var p service.StatsParams
 	bad := map[string]service.FieldError{}
-	now := time.Now().In(stats.Zone)
+	now := time.Now().In(calendar.Beijing())
 	p.To = now
-	p.From = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, stats.Zone)
+	p.From = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, calendar.Beijing())
 	for name, dst := range map[string]*time.Time{"from": &p.From, "to": &p.To} {
 		v := q.Get(name)
 		if v == "" {
@@ -61,7 +62,7 @@ func parseStatsTime(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation("2006-01-02", v, stats.Zone)
+	return time.ParseInLocation("2006-01-02", v, calendar.Beijing())
 }
 
 // statsAxis reads the axis a case list is drawn from.

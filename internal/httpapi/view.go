@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -74,11 +75,9 @@ type clockView struct {
 	Running bool       `json:"running"`
 }
 
-// cst is China Standard Time: the API writes every time with +08:00, as
-// the people reading it live (China has kept one offset since 1991).
-var cst = time.FixedZone("CST", 8*3600)
-
-func local(t time.Time) time.Time { return t.In(cst) }
+// local puts t in China Standard Time: the API writes every time with
+// +08:00, as the people reading it live.
+func local(t time.Time) time.Time { return t.In(calendar.Beijing()) }
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/yiwang-gov/yiwang/internal/service"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
 // nstr is an optional string: JSON null when empty, an empty element in XML.
@@ -24,7 +24,7 @@ func w3c(t time.Time) nstr {
 	if t.IsZero() {
 		return ""
 	}
-	return nstr(t.In(service.ChinaTime).Format("2006-01-02T15:04:05-07:00"))
+	return nstr(t.In(calendar.Beijing()).Format("2006-01-02T15:04:05-07:00"))
 }
 
 type serviceDoc struct {

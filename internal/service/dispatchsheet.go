@@ -72,13 +72,13 @@ func (s *Service) DispatchSheet(ctx context.Context, actor model.User, day calen
 	default:
 		return DispatchSheet{}, ErrForbidden
 	}
-	start := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, chinaTime)
+	start := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, calendar.Beijing())
 	end := start.AddDate(0, 0, 1)
 	asOf := s.now()
 	if asOf.After(end) {
 		asOf = end
 	}
-	sheet := DispatchSheet{Date: day.String(), AsOf: asOf.In(chinaTime), ChangesFrom: start.AddDate(0, 0, -1), Units: []SheetGroup{}, Leaders: []SheetGroup{}}
+	sheet := DispatchSheet{Date: day.String(), AsOf: asOf.In(calendar.Beijing()), ChangesFrom: start.AddDate(0, 0, -1), Units: []SheetGroup{}, Leaders: []SheetGroup{}}
 
 	// Closed states are those terminal in every definition that has them;
 	// the rest is filtered per definition below.
@@ -214,7 +214,7 @@ func (s *Service) sheetItem(def *workflow.Definition, c model.Case, evs []model.
 	// Lateness is judged on the primary clock, and only while it runs.
 	if cl, ok := def.PrimaryClock(); ok && slices.Contains(cl.States, string(c.Status)) {
 		if due := c.Flow.Clocks[cl.Name].Due; !due.IsZero() {
-			item.DueAt = due.In(chinaTime)
+			item.DueAt = due.In(calendar.Beijing())
 			switch {
 			case due.Before(asOf):
 				item.Flag = "overdue"

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yiwang-gov/yiwang/internal/audit"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -641,12 +642,10 @@ func (in *Intake) bind(ref *Reference, src store.EventSource, mi *store.MachineE
 	}
 	mi.Note = func(rec store.MachineEvent) model.Event {
 		return model.Event{At: ev.Now.Truncate(time.Millisecond), ActorName: src.Name, Role: RoleMachine, Action: ActionMachineRepeat,
-			Note: fmt.Sprintf("同一事件重复上报，累计 %d 次，最近一次 %s", rec.Count, rec.LastAt.In(cst).Format("2006-01-02 15:04:05")),
+			Note: fmt.Sprintf("同一事件重复上报，累计 %d 次，最近一次 %s", rec.Count, rec.LastAt.In(calendar.Beijing()).Format("2006-01-02 15:04:05")),
 			Data: map[string]any{"machine_event": rec.ID, "count": rec.Count, "last_at": rec.LastAt.UnixMilli(), "device": rec.DeviceID}}
 	}
 }
-
-var cst = time.FixedZone("CST", 8*3600)
 
 // machineEventOf is the record an input would start.
 func machineEventOf(mi *store.MachineEventInput) store.MachineEvent {

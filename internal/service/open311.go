@@ -17,13 +17,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/store"
 )
-
-// ChinaTime is UTC+08:00, the zone Open311 datetimes are written in and
-// zone-less input is read in.
-var ChinaTime = time.FixedZone("CST", 8*3600)
 
 // Open311 attribute datatypes.
 var AttributeDatatypes = []string{"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
@@ -457,7 +454,7 @@ func ParseW3C(s string) (time.Time, error) {
 		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, ChinaTime); err == nil {
+		if t, err := time.ParseInLocation(layout, s, calendar.Beijing()); err == nil {
 			return t, nil
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -566,7 +567,7 @@ func (s *Service) groupNames(ctx context.Context, g store.StatsGroup) func(int64
 		return func(k int64, _ string) string { return fmt.Sprintf("%d年%d月", k/12, k%12+1) }
 	case store.GroupDay:
 		return func(k int64, _ string) string {
-			return time.UnixMilli(stats.DayStart(k)).In(stats.Zone).Format("2006-01-02")
+			return time.UnixMilli(stats.DayStart(k)).In(calendar.Beijing()).Format("2006-01-02")
 		}
 	}
 	return func(k int64, n string) string { return n }

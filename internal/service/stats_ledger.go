@@ -14,8 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
-	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/stats/ledger"
 	"github.com/yiwang-gov/yiwang/internal/store"
 	"github.com/yiwang-gov/yiwang/internal/workflow"
@@ -295,14 +295,14 @@ func (s *Service) checkLedgerRow(def *workflow.Definition, kind string, r ledger
 		if kind == ledger.Clue {
 			col = "received_on"
 		}
-		if lr.found, ok = ledger.ParseDate(v[col], stats.Zone); !ok {
+		if lr.found, ok = ledger.ParseDate(v[col], calendar.Beijing()); !ok {
 			bad(col, "ledger.bad_date")
 		} else if lr.found.After(s.now()) {
 			bad(col, "ledger.future_date")
 		}
 	}
 	if v["done_on"] != "" {
-		if lr.done, ok = ledger.ParseDate(v["done_on"], stats.Zone); !ok {
+		if lr.done, ok = ledger.ParseDate(v["done_on"], calendar.Beijing()); !ok {
 			bad("done_on", "ledger.bad_date")
 		} else if lr.done.After(s.now()) {
 			bad("done_on", "ledger.future_date")

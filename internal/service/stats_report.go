@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/stats/briefing"
@@ -204,7 +205,7 @@ func scopeTitle(sc StatsScope) string {
 // summary, breakdown (by), ranking (of), hotspots, topics or cases (the
 // cases counted on axis, the drill-down list).
 func (s *Service) StatsTable(ctx context.Context, actor model.User, p StatsParams, what, by string, axis stats.Axis) (ledger.Table, error) {
-	note := StatsDefinitions + " 导出时间：" + s.now().In(stats.Zone).Format("2006-01-02 15:04")
+	note := StatsDefinitions + " 导出时间：" + s.now().In(calendar.Beijing()).Format("2006-01-02 15:04")
 	switch what {
 	case "summary", "":
 		sum, err := s.StatsSummary(ctx, actor, p)
@@ -371,7 +372,7 @@ func (s *Service) statsCaseTable(ctx context.Context, actor model.User, p StatsP
 		if ms == 0 {
 			return nil
 		}
-		return time.UnixMilli(ms).In(stats.Zone)
+		return time.UnixMilli(ms).In(calendar.Beijing())
 	}
 	sat := []string{"", "满意", "基本满意", "不满意"}
 	var after int64
@@ -412,7 +413,7 @@ func (s *Service) LedgerTable(ctx context.Context, actor model.User, kind string
 	def, _ := s.workflows.Latest(kind)
 	ref := s.Ref()
 	// No note under the rows: the file must import back as it is.
-	t := ledger.Table{Title: sc.AreaName + layout.Title + "（" + briefing.Period(sc.Range) + "，导出于" + s.now().In(stats.Zone).Format("2006-01-02 15:04") + "，金额单位：元）",
+	t := ledger.Table{Title: sc.AreaName + layout.Title + "（" + briefing.Period(sc.Range) + "，导出于" + s.now().In(calendar.Beijing()).Format("2006-01-02 15:04") + "，金额单位：元）",
 		Sheet: layout.Title, Headers: layout.Headers(), Widths: layout.Widths()}
 	label := func(field string, v any) string {
 		str := fmt.Sprint(v)
@@ -430,7 +431,7 @@ func (s *Service) LedgerTable(ctx context.Context, actor model.User, kind string
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(stats.Zone).Format("2006-01-02")
+		return t.In(calendar.Beijing()).Format("2006-01-02")
 	}
 	var after int64
 	seq := 0

@@ -342,7 +342,5 @@ func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(chinaTime).Format("2006-01-02 15:04")
+	return t.In(calendar.Beijing()).Format("2006-01-02 15:04")
 }
-
-var chinaTime = time.FixedZone("CST", 8*60*60)

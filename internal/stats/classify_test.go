@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/workflow"
 )
@@ -54,7 +55,7 @@ func TestDeriveCityCase(t *testing.T) {
 	reg, _ := workflow.Default()
 	d, _ := reg.Latest("city_case")
 	r := Classify(d)
-	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, Zone) // a Monday
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, calendar.Beijing()) // a Monday
 	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
 	ev := func(h float64, action, from, to, result string, actor int64) model.Event {
 		return model.Event{At: at(h), Action: action, FromState: model.State(from), ToState: model.State(to), Result: result, ActorID: actor}
@@ -136,7 +137,7 @@ func TestDeriveRectification(t *testing.T) {
 	if !ok {
 		t.Skip("rectification not defined")
 	}
-	t0 := time.Date(2025, 8, 20, 9, 0, 0, 0, Zone)
+	t0 := time.Date(2025, 8, 20, 9, 0, 0, 0, calendar.Beijing())
 	c := model.Case{ID: 1, Version: 5, Type: "rectification", Status: model.StateClosed, CreatedAt: t0, ClosedAt: t0.Add(48 * time.Hour),
 		Fields: map[string]any{"funds_recovered": "389500.00", "funds_returned": "252600", "people_handled": 3.0, "clues_transferred": "2", "rules_made": 1, "problem_source": "patrol"}}
 	f := Derive(Classify(d), c, nil, DefaultLimits, nil)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
 func val(r Rate) float64 {
@@ -126,7 +128,9 @@ func TestChanges(t *testing.T) {
 }
 
 func TestPeriods(t *testing.T) {
-	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, Zone) }
+	d := func(y int, m time.Month, day int) time.Time {
+		return time.Date(y, m, day, 0, 0, 0, 0, calendar.Beijing())
+	}
 	month := Range{From: d(2025, 3, 1), To: d(2025, 4, 1)}
 	if p := PreviousPeriod(month); !p.From.Equal(d(2025, 2, 1)) || !p.To.Equal(d(2025, 3, 1)) {
 		t.Errorf("previous of March: %v", p)
@@ -154,7 +158,7 @@ func TestPeriods(t *testing.T) {
 
 // TestSplitRange checks that the pieces of any range tile it exactly.
 func TestSplitRange(t *testing.T) {
-	base := time.Date(2024, 12, 20, 0, 0, 0, 0, Zone).UnixMilli()
+	base := time.Date(2024, 12, 20, 0, 0, 0, 0, calendar.Beijing()).UnixMilli()
 	rapid.Check(t, func(rt *rapid.T) {
 		a := base + rapid.Int64Range(0, 400*dayMs).Draw(rt, "a")
 		if rapid.Bool().Draw(rt, "alignA") {

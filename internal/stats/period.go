@@ -3,13 +3,13 @@ package stats
 import (
 	"errors"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
-// Zone is the time zone statistics count days and months in: China
-// Standard Time, UTC+8 all year (no daylight saving), so a day is always
-// 86 400 000 ms and day numbers are plain integer division.
-var Zone = time.FixedZone("CST", 8*60*60)
-
+// Statistics count days and months in calendar.Beijing (UTC+8 all year, no
+// daylight saving), so a day is always 86 400 000 ms and day numbers are
+// plain integer division.
 const (
 	dayMs    = int64(24 * time.Hour / time.Millisecond)
 	offsetMs = int64(8 * time.Hour / time.Millisecond)
@@ -47,14 +47,14 @@ func DayStart(d int64) int64 { return d*dayMs - offsetMs }
 
 // MonthOf returns the month number (year*12 + month-1, CST) of a CST day.
 func MonthOf(day int64) int64 {
-	t := time.UnixMilli(DayStart(day)).In(Zone)
+	t := time.UnixMilli(DayStart(day)).In(calendar.Beijing())
 	return int64(t.Year())*12 + int64(t.Month()) - 1
 }
 
 // MonthStartDay returns the first CST day of month number m.
 func MonthStartDay(m int64) int64 {
 	y, mo := m/12, time.Month(m%12+1)
-	return DayOf(time.Date(int(y), mo, 1, 0, 0, 0, 0, Zone).UnixMilli())
+	return DayOf(time.Date(int(y), mo, 1, 0, 0, 0, 0, calendar.Beijing()).UnixMilli())
 }
 
 // Split is how a range is answered: whole months and whole days from the
@@ -112,7 +112,7 @@ func SplitRange(r Range) Split {
 // previous calendar quarter or year likewise, otherwise the range of the
 // same length ending at r.From.
 func PreviousPeriod(r Range) Range {
-	f, t := r.From.In(Zone), r.To.In(Zone)
+	f, t := r.From.In(calendar.Beijing()), r.To.In(calendar.Beijing())
 	if isMonthStart(f) && isMonthStart(t) {
 		months := (t.Year()-f.Year())*12 + int(t.Month()) - int(f.Month())
 		if months > 0 {
@@ -125,7 +125,7 @@ func PreviousPeriod(r Range) Range {
 // YearEarlier is the same range one year before, for year-on-year (同比)
 // change. 29 February maps to 1 March, as time.AddDate does.
 func YearEarlier(r Range) Range {
-	return Range{From: r.From.In(Zone).AddDate(-1, 0, 0), To: r.To.In(Zone).AddDate(-1, 0, 0)}
+	return Range{From: r.From.In(calendar.Beijing()).AddDate(-1, 0, 0), To: r.To.In(calendar.Beijing()).AddDate(-1, 0, 0)}
 }
 
 func isMonthStart(t time.Time) bool {
@@ -134,7 +134,7 @@ func isMonthStart(t time.Time) bool {
 
 // MonthRange returns the CST calendar month containing t.
 func MonthRange(t time.Time) Range {
-	t = t.In(Zone)
-	f := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, Zone)
+	t = t.In(calendar.Beijing())
+	f := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Beijing())
 	return Range{From: f, To: f.AddDate(0, 1, 0)}
 }

@@ -161,7 +161,7 @@ func (w *Web) calendarPage(rw http.ResponseWriter, r *http.Request, q *req, stat
 			v.Loaded = w.i18n.T(q.lang, "web.calendar.loaded_done", y.Year.Year)
 		}
 	}
-	this := w.now().In(cst).Year()
+	this := w.now().In(calendar.Beijing()).Year()
 	for _, n := range []int{this, this + 1} {
 		d := calendarDetail{Year: n}
 		if y, ok := byYear[n]; ok {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -12,7 +13,7 @@ import (
 // until it expires; a user has one checked file at a time; the bytes held
 // are bounded; results are kept for their user.
 func TestGridImports(t *testing.T) {
-	now := time.Date(2026, 5, 1, 10, 0, 0, 0, cst)
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, calendar.Beijing())
 	s := gridImports{now: func() time.Time { return now }}
 	tok := s.put(&gridImport{user: 1, data: []byte("a"), name: "a.geojson", retire: true})
 	if len(tok) < 32 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 )
@@ -28,11 +29,11 @@ type tile struct {
 // dashboard serves /work/dashboard for the roles statistics are open to
 // (the service decides; a refused role gets the forbidden page).
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, q *req) {
-	now := w.now().In(cst)
-	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, cst)
+	now := w.now().In(calendar.Beijing())
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, calendar.Beijing())
 	month := r.URL.Query().Get("period") == "month"
 	if month {
-		from = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, cst)
+		from = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, calendar.Beijing())
 	}
 	d, err := w.svc.StatsDashboard(r.Context(), q.user, service.StatsParams{From: from, To: now})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // leader, today's open items, what changed since yesterday, what is due or
 // late — the same sheet as GET /api/v1/dispatch-sheet.
 func (w *Web) dispatchSheet(rw http.ResponseWriter, r *http.Request, q *req) {
-	sheet, err := w.svc.DispatchSheet(r.Context(), q.user, calendar.DateOf(w.now().In(cst)), 0, 0)
+	sheet, err := w.svc.DispatchSheet(r.Context(), q.user, calendar.DateOf(w.now().In(calendar.Beijing())), 0, 0)
 	if err != nil {
 		w.fail(rw, r, q, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
@@ -101,7 +102,7 @@ func (w *Web) fieldData(rw http.ResponseWriter, r *http.Request, q *req) {
 	out := map[string]any{
 		"user": map[string]any{"id": q.user.ID, "name": q.user.DisplayName},
 		"csrf": q.csrf,
-		"at":   w.now().In(cst).Format("2006-01-02 15:04"),
+		"at":   w.now().In(calendar.Beijing()).Format("2006-01-02 15:04"),
 	}
 	tasks := []fieldTask{}
 	if g, ok := ref.Grids[q.user.OrgID]; ok {
@@ -115,7 +116,7 @@ func (w *Web) fieldData(rw http.ResponseWriter, r *http.Request, q *req) {
 		for _, c := range cases {
 			t := fieldTask{ID: c.ID, Version: c.Version, Status: string(c.Status), StatusLabel: w.stateLabel(q.lang, c, c.Status),
 				Category: w.categoryName(q.lang, c.CategoryID), Description: c.Description, Address: c.Address,
-				Lat: c.Lat, Lng: c.Lng, URL: "/work/cases/" + strconv.FormatInt(c.ID, 10), Created: c.CreatedAt.In(cst).Format("2006-01-02 15:04")}
+				Lat: c.Lat, Lng: c.Lng, URL: "/work/cases/" + strconv.FormatInt(c.ID, 10), Created: c.CreatedAt.In(calendar.Beijing()).Format("2006-01-02 15:04")}
 			if d := w.def(c); d != nil {
 				for _, a := range d.Available(c.Status, q.user.Role) {
 					if a.Name == "verify" {

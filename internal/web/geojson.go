@@ -24,11 +24,31 @@ type featureCollection struct {
 }
 
 // gridsCache holds the whole district's grid GeoJSON for one reference
-// snapshot (it is rebuilt when the reference data is reloaded).
-var gridsCache struct {
-	sync.Mutex
+// snapshot (it is rebuilt when the reference data is reloaded). It belongs
+// to one Web, so two servers in one process (the tests boot several) never
+// serve each other's grids.
+type gridsCache struct {
+	mu   sync.Mutex
 	ref  *service.Reference
 	body []byte
+}
+
+// of returns the encoded grids of ref, encoding them once per snapshot.
+func (c *gridsCache) of(ref *service.Reference) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ref != ref {
+		fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, 0, len(ref.GridList))}
+		for _, g := range ref.GridList {
+			fc.Features = append(fc.Features, gridFeature(ref, g))
+		}
+		body, err := json.Marshal(fc)
+		if err != nil {
+			return nil, err
+		}
+		c.ref, c.body = ref, body
+	}
+	return c.body, nil
 }
 
 func gridFeature(ref *service.Reference, g model.Grid) feature {
@@ -49,22 +69,11 @@ func (w *Web) gridsGeoJSON(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Cache-Control", "public, max-age=300")
 	rw.Header().Set("X-Content-Type-Options", "nosniff")
 	if gridID == 0 && streetID == 0 {
-		gridsCache.Lock()
-		if gridsCache.ref != ref {
-			fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, 0, len(ref.GridList))}
-			for _, g := range ref.GridList {
-				fc.Features = append(fc.Features, gridFeature(ref, g))
-			}
-			body, err := json.Marshal(fc)
-			if err != nil {
-				gridsCache.Unlock()
-				http.Error(rw, "internal error", http.StatusInternalServerError)
-				return
-			}
-			gridsCache.ref, gridsCache.body = ref, body
+		body, err := w.grids.of(ref)
+		if err != nil {
+			http.Error(rw, "internal error", http.StatusInternalServerError)
+			return
 		}
-		body := gridsCache.body
-		gridsCache.Unlock()
 		// The grids change without a restart (an import): the ETag, not
 		// the start time alone, says whether a browser's copy is current.
 		rw.Header().Set("ETag", ref.GridsETag())

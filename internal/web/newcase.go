@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 	"github.com/yiwang-gov/yiwang/internal/workflow"
@@ -312,7 +313,7 @@ func (w *Web) newCaseSubmit(rw http.ResponseWriter, r *http.Request, q *req) {
 	if f.Observed != "" {
 		// The browser's datetime-local control sends the wall time, read
 		// as China time like every time the pages show.
-		t, err := time.ParseInLocation("2006-01-02T15:04", f.Observed, cst)
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.Observed, calendar.Beijing())
 		if err != nil {
 			f.Errors["observed_at"] = w.i18n.T(q.lang, "field.wrong_type")
 		}

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
+)
 
 // receipt is the page after a report: the code to keep.
 func (w *Web) receipt(rw http.ResponseWriter, r *http.Request, q *req) {
@@ -13,6 +17,6 @@ func (w *Web) receipt(rw http.ResponseWriter, r *http.Request, q *req) {
 	p.Data = struct {
 		Receipt string
 		Created string
-	}{c.Receipt, c.CreatedAt.In(cst).Format("2006-01-02 15:04")}
+	}{c.Receipt, c.CreatedAt.In(calendar.Beijing()).Format("2006-01-02 15:04")}
 	w.render(rw, r, http.StatusOK, "receipt", p)
 }

@@ -9,16 +9,12 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
-
-// cst is China Standard Time; pages show times in it whatever the
-// server's zone (there is no daylight saving to follow).
-var cst = time.FixedZone("CST", 8*3600)
 
 // page is what every template gets: the layout's needs and the page's own
 // data in Data.
@@ -50,9 +46,9 @@ func (w *Web) funcs() template.FuncMap {
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(cst).Format("2006-01-02 15:04")
+			return t.In(calendar.Beijing()).Format("2006-01-02 15:04")
 		},
-		"isotime": func(t time.Time) string { return t.In(cst).Format(time.RFC3339) },
+		"isotime": func(t time.Time) string { return t.In(calendar.Beijing()).Format(time.RFC3339) },
 		"pct":     func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 		"deref":   func(f *float64) float64 { return *f },
 		"list":    func(v ...any) []any { return v },
@@ -86,8 +82,6 @@ func parsePages(funcs template.FuncMap) map[string]*template.Template {
 	return out
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // newPage starts a page for the request with a translated title.
 func (w *Web) newPage(q *req, titleKey, nav string) *page {
 	p := &page{Lang: q.lang, Title: w.i18n.T(q.lang, titleKey), CSRF: q.csrf, Demo: w.demo, Nav: nav,
@@ -112,9 +106,12 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name s
 	if !ok {
 		panic("web: no page template " + name)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf, _ := w.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	buf.Reset()
-	defer bufPool.Put(buf)
+	defer w.bufs.Put(buf)
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		w.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)
 		w.securityHeaders(rw.Header())

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/i18n"
@@ -80,6 +81,11 @@ type Web struct {
 	mapOK   bool // the vendored Leaflet is in the binary
 	csp     string
 	figures figuresCache
+	// grids is the district's grid GeoJSON of the current reference.
+	grids gridsCache
+	// bufs are the page buffers render reuses (*bytes.Buffer), the
+	// server's own rather than the process's.
+	bufs    sync.Pool
 	started time.Time
 	// crossOrigin guards every form POST besides the CSRF token.
 	crossOrigin *http.CrossOriginProtection

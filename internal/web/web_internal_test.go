@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 )
 
 func TestDeadlineLevel(t *testing.T) {
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, cst)
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Beijing())
 	due := start.Add(100 * time.Hour)
 	for _, tc := range []struct {
 		now  time.Time

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 )
 
@@ -142,7 +143,7 @@ func score(v *float64) string {
 // Period names the range as briefings do: 2025年, 2025年第三季度,
 // 2025年8月, or 2025年8月1日至8月20日.
 func Period(r stats.Range) string {
-	f, t := r.From.In(stats.Zone), r.To.In(stats.Zone)
+	f, t := r.From.In(calendar.Beijing()), r.To.In(calendar.Beijing())
 	midnight := func(x time.Time) bool {
 		return x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0
 	}
@@ -197,7 +198,7 @@ func asOf(d Data) string {
 	if !d.Now.IsZero() && !end.Before(d.Now.Add(-24*time.Hour)) {
 		return "截至目前"
 	}
-	last := end.Add(-time.Millisecond).In(stats.Zone)
+	last := end.Add(-time.Millisecond).In(calendar.Beijing())
 	return fmt.Sprintf("截至%d年%d月%d日", last.Year(), last.Month(), last.Day())
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 )
 
@@ -22,7 +23,9 @@ func TestWan(t *testing.T) {
 }
 
 func TestPeriod(t *testing.T) {
-	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, stats.Zone) }
+	d := func(y int, m time.Month, day int) time.Time {
+		return time.Date(y, m, day, 0, 0, 0, 0, calendar.Beijing())
+	}
 	for _, c := range []struct {
 		r    stats.Range
 		want string
@@ -45,14 +48,14 @@ func TestSeedSentence(t *testing.T) {
 	c[stats.CPeopleHandled], c[stats.CFundsRecovered], c[stats.CFundsReturned], c[stats.CRectified], c[stats.CRulesMade], c[stats.CCluesTransferred] =
 		282, 1479_0000_00, 99_7100_00, 2530, 25, 35
 	c[stats.CReceived], c[stats.CRegistered], c[stats.CDue], c[stats.CClosed], c[stats.CClosedOnTime] = 1054, 996, 972, 911, 737
-	now := time.Date(2025, 11, 20, 10, 0, 0, 0, stats.Zone)
+	now := time.Date(2025, 11, 20, 10, 0, 0, 0, calendar.Beijing())
 	var school stats.Counts
 	school[stats.CRectified], school[stats.CCluesTransferred], school[stats.CPeopleHandled] = 693, 5, 14
 	var rural stats.Counts
 	rural[stats.CRectified], rural[stats.CFundsRecovered] = 430, 38_9500_00
 	d := Data{
 		Title: "娄星区集中整治工作成效通报", AreaName: "娄星区", AreaWord: "全区", Now: now,
-		Range:   stats.Range{From: time.Date(2025, 1, 1, 0, 0, 0, 0, stats.Zone), To: now},
+		Range:   stats.Range{From: time.Date(2025, 1, 1, 0, 0, 0, 0, calendar.Beijing()), To: now},
 		Summary: stats.Measure(c, stats.DefaultWeights), Weights: stats.DefaultWeights,
 		Domains: []Domain{{Name: "校园餐", M: stats.Measure(school, stats.DefaultWeights)}, {Name: "乡村振兴资金", M: stats.Measure(rural, stats.DefaultWeights)}},
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 )
 
@@ -54,7 +55,7 @@ func Markdown(d Data) string {
 	var b strings.Builder
 	b.WriteString("# " + d.Title + "\n\n")
 	if d.Issuer != "" {
-		b.WriteString(d.Issuer + "　" + d.Now.In(stats.Zone).Format("2006年1月2日") + "\n\n")
+		b.WriteString(d.Issuer + "　" + d.Now.In(calendar.Beijing()).Format("2006年1月2日") + "\n\n")
 	}
 	for _, s := range Sections(d) {
 		b.WriteString("## " + s.Heading + "\n\n")
@@ -86,7 +87,7 @@ func HTML(d Data) string {
 	b.WriteString("<title>" + esc(d.Title) + "</title><style>" + css + "</style></head><body><main>")
 	b.WriteString(`<h1>` + esc(d.Title) + `</h1>`)
 	if d.Issuer != "" {
-		b.WriteString(`<p class="issuer">` + esc(d.Issuer) + "　" + esc(d.Now.In(stats.Zone).Format("2006年1月2日")) + `</p>`)
+		b.WriteString(`<p class="issuer">` + esc(d.Issuer) + "　" + esc(d.Now.In(calendar.Beijing()).Format("2006年1月2日")) + `</p>`)
 	}
 	for i, s := range Sections(d) {
 		b.WriteString("<h2>" + esc(s.Heading) + "</h2>")

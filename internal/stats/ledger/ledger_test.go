@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 )
 
 func TestParseCells(t *testing.T) {
@@ -33,7 +35,7 @@ func TestParseCells(t *testing.T) {
 			t.Errorf("ParseCount(%q) accepted", bad)
 		}
 	}
-	loc := time.FixedZone("CST", 8*3600)
+	loc := calendar.Beijing()
 	want := time.Date(2025, 8, 20, 9, 0, 0, 0, loc)
 	for _, in := range []string{"2025-08-20", "2025/8/20", "2025.8.20", "2025年8月20日", "45889", "2025-08-20 00:00:00"} {
 		if got, ok := ParseDate(in, loc); !ok || !got.Equal(want) {

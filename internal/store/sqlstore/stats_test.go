@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/model"
 	"github.com/yiwang-gov/yiwang/internal/stats"
 	"github.com/yiwang-gov/yiwang/internal/store"
@@ -33,7 +34,7 @@ func runStats(t *testing.T, open func(testing.TB) store.Store) {
 // the store keeps up itself.
 func testCategoryBackfill(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	base := time.Date(2025, 1, 25, 0, 0, 0, 0, stats.Zone).UnixMilli()
+	base := time.Date(2025, 1, 25, 0, 0, 0, 0, calendar.Beijing()).UnixMilli()
 	var facts []stats.Fact
 	for i := int64(1); i <= 300; i++ {
 		at := func(k int64) int64 { return base + (i*7919+k*104729)%(70*86400000) }
@@ -85,11 +86,11 @@ func testStatsBulk(t *testing.T, st store.Store) {
 	if err := st.LoadReference(ctx, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
-	first, ev := storetest.NewCase(0, time.Date(2025, 2, 1, 8, 0, 0, 0, stats.Zone))
+	first, ev := storetest.NewCase(0, time.Date(2025, 2, 1, 8, 0, 0, 0, calendar.Beijing()))
 	if err := st.CreateCase(ctx, &first, &ev, ""); err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, stats.Zone)
+	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, calendar.Beijing())
 	var cases []store.CaseWithTimeline
 	for i := 1; i <= 250; i++ {
 		c, ev := storetest.NewCase(i, t0.Add(time.Duration(i)*time.Hour))
@@ -156,7 +157,7 @@ func testStatsDirty(t *testing.T, st store.Store) {
 	if err := st.LoadReference(ctx, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, stats.Zone)
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, calendar.Beijing())
 	c, ev := storetest.NewCase(1, t0)
 	if err := st.CreateCase(ctx, &c, &ev, ""); err != nil {
 		t.Fatal(err)
@@ -225,7 +226,7 @@ func testStatsEngines(t *testing.T, open func(testing.TB) store.Store) {
 	iteration := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		iteration++
-		base := time.Date(2025+3*iteration, 1, 20, 0, 0, 0, 0, stats.Zone).UnixMilli()
+		base := time.Date(2025+3*iteration, 1, 20, 0, 0, 0, 0, calendar.Beijing()).UnixMilli()
 		idBase := int64(iteration) * 1000
 		ctx := context.Background()
 		tm := func(label string) int64 {
