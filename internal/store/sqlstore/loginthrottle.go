@@ -72,7 +72,11 @@ func (db *DB) UpdateLoginCounts(ctx context.Context, keys []string, fn func(cur 
 			return fmt.Errorf("login counts: %d keys, %d counts to write", len(keys), len(next))
 		}
 		for i, k := range keys {
-			if _, err := tx.ExecContext(ctx, db.q(`UPDATE login_throttle SET level = ?, at = ? WHERE key = ?`), next[i].Level, ms(next[i].At), k); err != nil {
+			at := int64(0) // the zero time, as it reads back
+			if !next[i].At.IsZero() {
+				at = ms(next[i].At)
+			}
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE login_throttle SET level = ?, at = ? WHERE key = ?`), next[i].Level, at, k); err != nil {
 				return err
 			}
 		}
