@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"mime/multipart"
 	"net/url"
 	"strconv"
@@ -16,25 +13,9 @@ import (
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/sanitize"
+	"github.com/yiwang-gov/yiwang/internal/sanitize/sanitizetest"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
-
-// bigJPEG is a 5000×4000 gradient: small to send, 20 megapixels to decode
-// and re-encode (a few hundred milliseconds of one core).
-func bigJPEG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 5000, 4000))
-	for y := 0; y < 4000; y++ {
-		for x := 0; x < 5000; x++ {
-			img.SetRGBA(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 50}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestAttachmentBusy: an upload that finds every decode slot taken for
 // longer than the wait is the server's trouble, not the file's: the JSON
@@ -60,7 +41,7 @@ func TestAttachmentBusy(t *testing.T) {
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	h := &harness{t: t, dir: dir, app: a, srv: srv}
 	tok := h.login("operator1")
-	big := bigJPEG(t)
+	big := sanitizetest.LargeJPEG(5000, 4000)
 
 	// hold takes the slot with the large photo once it is free (the last
 	// one's decode may still hold it), checking that the timeout is a 422
