@@ -87,6 +87,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.writeError(w, r, http.StatusUnprocessableEntity, "error.invalid_action", nil)
 	case errors.Is(err, service.ErrUnknownAction):
 		a.writeError(w, r, http.StatusNotFound, "error.unknown_action", nil)
+	case errors.Is(err, service.ErrBusy):
+		// Nothing was stored; the same request may come again shortly.
+		a.log.Warn("request refused: busy", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(service.BusyRetryAfter))
+		a.writeError(w, r, http.StatusServiceUnavailable, "error.busy", nil)
 	case a.svc.StorageFull(err):
 		// Nothing was written and the request may be sent again as it is
 		// once space is freed: a 503 a client retries, not a 500.

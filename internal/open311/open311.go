@@ -206,6 +206,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, format string, er
 		h.errorf(w, r, format, http.StatusForbidden, "open311.api_key_revoked")
 	case errors.Is(err, service.ErrUnauthorized), errors.Is(err, service.ErrForbidden):
 		h.errorf(w, r, format, http.StatusForbidden, "open311.api_key_invalid")
+	case errors.Is(err, service.ErrBusy):
+		// A media file met no free decode slot: not the request's fault.
+		w.Header().Set("Retry-After", strconv.Itoa(service.BusyRetryAfter))
+		h.errorf(w, r, format, http.StatusServiceUnavailable, "error.busy")
 	case errors.Is(err, context.Canceled):
 		return
 	default:

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -106,8 +107,13 @@ func (s *Service) sanitizeAttachment(ctx context.Context, data []byte) ([]byte, 
 	case errors.Is(err, sanitize.ErrTooLarge):
 		return nil, "", Invalid("file", "field.image_too_large", lim.MaxPixels/10_000, lim.MaxTotalPixels/10_000, lim.MaxFrames,
 			lim.MaxPixels/1_000_000, lim.MaxTotalPixels/1_000_000)
-	case errors.Is(err, sanitize.ErrBusy), errors.Is(err, sanitize.ErrTimeout):
-		return nil, "", Invalid("file", "field.file_busy")
+	case errors.Is(err, sanitize.ErrBusy):
+		return nil, "", fmt.Errorf("%w: %w", ErrBusy, err)
+	case errors.Is(err, sanitize.ErrTimeout):
+		// The decode had its slot (the slots bound how many run at once),
+		// so its time was mostly the file's own: the same bytes would
+		// time out again, and a 503 would invite retrying them forever.
+		return nil, "", Invalid("file", "field.file_too_slow")
 	case errors.Is(err, sanitize.ErrPDF):
 		return nil, "", Invalid("file", "field.pdf_unsafe")
 	}

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/sanitize"
 	"github.com/yiwang-gov/yiwang/internal/sanitize/sanitizetest"
@@ -74,6 +75,43 @@ func TestSanitizeAttachmentRefusals(t *testing.T) {
 	if errors.As(err, &ve); len(ve.Fields["file"].Args) != 5 || ve.Fields["file"].Args[0] != int64(4000) {
 		t.Fatalf("image_too_large args: %v", ve.Fields["file"].Args)
 	}
+}
+
+// TestSanitizeAttachmentBusy: a decode over its time budget is the
+// file's (422 field.file_too_slow); an upload that then finds the only
+// slot still held by that abandoned decode is ErrBusy, not a field error
+// (the handlers answer 503). The slot is held by a 20-megapixel decode
+// refused at once (DecodeTimeout 1 ns); should it end before the next
+// upload asks (a very slow machine), the pair is tried again.
+func TestSanitizeAttachmentBusy(t *testing.T) {
+	s := &Service{log: slog.New(slog.DiscardHandler),
+		sanitizer: sanitize.New(sanitize.Limits{Concurrency: 1, Wait: time.Millisecond, DecodeTimeout: time.Nanosecond})}
+	ctx := context.Background()
+	big := sanitizetest.LargeJPEG(5000, 4000)
+	for n, waits := 1, 0; n <= 5 && waits < 100; n++ {
+		_, _, err := s.sanitizeAttachment(ctx, big)
+		if errors.Is(err, ErrBusy) { // the last try's decode still runs
+			time.Sleep(100 * time.Millisecond)
+			n, waits = n-1, waits+1
+			continue
+		}
+		if got := fieldKey(t, err); got != "field.file_too_slow" {
+			t.Fatalf("a decode over its budget: %s", got)
+		}
+		_, _, err = s.sanitizeAttachment(ctx, sanitizetest.SmallPNG())
+		if errors.Is(err, ErrBusy) {
+			var ve *ValidationError
+			if errors.As(err, &ve) || !errors.Is(err, sanitize.ErrBusy) {
+				t.Fatalf("busy is a field error or lost its cause: %v", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("while the slot is held: %v", err)
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("never found the slot taken")
 }
 
 // A type an administrator added is stored byte for byte; the rest still

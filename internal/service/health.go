@@ -17,6 +17,18 @@ import (
 // never a bare 500. StorageFull recognises it under the store's errors.
 var ErrStorageFull = errors.New("storage full")
 
+// ErrBusy is work the server could not take on now: every attachment
+// decode slot stayed taken for longer than the wait (sanitize.ErrBusy).
+// It is not the request's fault and nothing was stored, so the handlers
+// answer 503 with Retry-After (BusyRetryAfter seconds), as for a full
+// disk, and the same request may be sent again as it is; a file that is
+// refused for what it is (a decode bomb, unreadable) stays a 422.
+var ErrBusy = errors.New("busy")
+
+// BusyRetryAfter is the Retry-After (seconds) of an ErrBusy answer: a few
+// decodes' time.
+const BusyRetryAfter = 5
+
 // Reasons the health probe gives for not being ready.
 const (
 	ReasonDatabase     = "database"                 // the database does not answer

@@ -8,7 +8,10 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/store"
 )
 
 // Login throttling. Wrong passwords slow down the one who types them, not
@@ -74,20 +77,28 @@ func (c failCount) blockedFor(p failPolicy, t time.Time) time.Duration {
 	return min(w, max(0, c.at.Add(w).Sub(t)))
 }
 
-// loginKeys names the two counts an attempt touches. The name is hashed:
-// the counts need not hold (or spread) what people typed, and a megabyte
-// of "username" stays 24 characters.
+// loginKeys names the two counts an attempt touches: "pair:<name
+// hash>:<address>" and "addr:<address>". The name is hashed: the counts
+// need not hold (or spread) what people typed, and a megabyte of
+// "username" stays 24 characters. Every pair of a name begins with
+// "pair:<name hash>:" (the hash has a fixed length and no colon), which is
+// how a reset finds them all, in memory or in the database.
 type loginKeys struct {
 	name string // the prefix of every pair of this name
 	pair string
 	addr string
 }
 
+const (
+	pairPrefix = "pair:"
+	addrPrefix = "addr:"
+)
+
 func loginKeysFor(username, client string) loginKeys {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(username)))
-	name := "login n=" + hex.EncodeToString(sum[:12])
+	name := pairPrefix + hex.EncodeToString(sum[:12]) + ":"
 	a := throttleAddr(client)
-	return loginKeys{name: name, pair: name + " a=" + a, addr: "login a=" + a}
+	return loginKeys{name: name, pair: name + a, addr: addrPrefix + a}
 }
 
 // throttleAddr is the address failures are counted against: an IPv4
@@ -121,7 +132,11 @@ func ClientAddr(remoteAddr string) string {
 	return host
 }
 
-// loginCounter keeps the counts: in memory on one node (loginsMem).
+// loginCounter keeps the counts: in memory on a single SQLite node
+// (loginsMem), in the shared PostgreSQL database when several nodes may
+// serve (sharedLogins), so that an attacker gets one allowance and not one
+// per node, and a reset on any node clears the name on all of them. The
+// choice is the rate limits' (newRateCounter).
 type loginCounter interface {
 	// begin checks an attempt: if its pair or its address must still
 	// wait, it returns the longer wait and counts nothing. Otherwise it
@@ -141,25 +156,42 @@ type loginsMem struct {
 	swept  time.Time
 }
 
+func newLoginCounter(s *Service) loginCounter {
+	if s.store.Dialect() == "postgres" {
+		return &sharedLogins{s: s}
+	}
+	return newLoginsMem()
+}
+
 func newLoginsMem() *loginsMem { return &loginsMem{counts: map[string]failCount{}} }
 
 func policyOf(key string) failPolicy {
-	if strings.HasPrefix(key, "login a=") {
+	if strings.HasPrefix(key, addrPrefix) {
 		return addrPolicy
 	}
 	return pairPolicy
+}
+
+// attempt is the one decision both counters make, from the counts as they
+// stood before this attempt: the wait if the pair or the address must
+// still wait (then nothing is counted), else the counts with this attempt
+// added as a failure.
+func attempt(pair, addr failCount, now time.Time) (wait time.Duration, nextPair, nextAddr failCount) {
+	if w := max(pair.blockedFor(pairPolicy, now), addr.blockedFor(addrPolicy, now)); w > 0 {
+		return w, pair, addr
+	}
+	return 0, failCount{level: pair.now(pairPolicy, now) + 1, at: now}, failCount{level: addr.now(addrPolicy, now) + 1, at: now}
 }
 
 func (m *loginsMem) begin(_ context.Context, k loginKeys, now time.Time) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
-	pair, addr := m.counts[k.pair], m.counts[k.addr]
-	if w := max(pair.blockedFor(pairPolicy, now), addr.blockedFor(addrPolicy, now)); w > 0 {
+	w, pair, addr := attempt(m.counts[k.pair], m.counts[k.addr], now)
+	if w > 0 {
 		return w
 	}
-	m.counts[k.pair] = failCount{level: pair.now(pairPolicy, now) + 1, at: now}
-	m.counts[k.addr] = failCount{level: addr.now(addrPolicy, now) + 1, at: now}
+	m.counts[k.pair], m.counts[k.addr] = pair, addr
 	return 0
 }
 
@@ -177,7 +209,7 @@ func (m *loginsMem) forgetName(_ context.Context, k loginKeys) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for key := range m.counts {
-		if strings.HasPrefix(key, k.name+" ") {
+		if strings.HasPrefix(key, k.name) {
 			delete(m.counts, key)
 		}
 	}
@@ -196,6 +228,74 @@ func (m *loginsMem) sweep(now time.Time) {
 		}
 	}
 	m.swept = now
+}
+
+// sharedLogins keeps the counts in the database's login_throttle table.
+// Each attempt reads its pair and address counts locked
+// (store.UpdateLoginCounts), decides with attempt and writes in the same
+// transaction, so attempts on two nodes at once are counted one after the
+// other and cannot both pass on the count before either.
+//
+// A count the store cannot read or write lets the attempt through (and is
+// logged): the throttle only slows down guessing, the password check
+// still stands behind it, and refusing every login while the database
+// stumbles would lock out everyone, the administrators who would fix it
+// included.
+type sharedLogins struct {
+	s      *Service
+	pruned atomic.Int64 // the hour (Unix ms) this node last pruned in
+}
+
+func toStore(c failCount) store.LoginCount   { return store.LoginCount{Level: c.level, At: c.at} }
+func fromStore(c store.LoginCount) failCount { return failCount{level: c.Level, at: c.At} }
+
+func (l *sharedLogins) begin(ctx context.Context, k loginKeys, now time.Time) time.Duration {
+	ctx = context.WithoutCancel(ctx) // a count half made would be lost
+	l.prune(ctx, now)
+	var wait time.Duration
+	err := l.s.store.UpdateLoginCounts(ctx, []string{k.pair, k.addr}, func(cur []store.LoginCount) []store.LoginCount {
+		w, pair, addr := attempt(fromStore(cur[0]), fromStore(cur[1]), now)
+		if wait = w; w > 0 {
+			return nil
+		}
+		return []store.LoginCount{toStore(pair), toStore(addr)}
+	})
+	if err != nil {
+		l.s.log.Warn("login attempt not counted; let through to the password check", "err", err)
+		return 0
+	}
+	return wait
+}
+
+func (l *sharedLogins) succeeded(ctx context.Context, k loginKeys, _ time.Time) {
+	err := l.s.store.UpdateLoginCounts(context.WithoutCancel(ctx), []string{k.pair, k.addr}, func(cur []store.LoginCount) []store.LoginCount {
+		addr := cur[1]
+		addr.Level = max(0, addr.Level-1)
+		return []store.LoginCount{{}, addr} // a zero pair is a forgotten one
+	})
+	if err != nil {
+		l.s.log.Warn("login success not counted", "err", err)
+	}
+}
+
+func (l *sharedLogins) forgetName(ctx context.Context, k loginKeys) {
+	if _, err := l.s.store.ForgetLoginCounts(context.WithoutCancel(ctx), k.name); err != nil {
+		l.s.log.Warn("login failures of a name not forgotten", "err", err)
+	}
+}
+
+// prune drops, once an hour per node, the counts that leaked away and
+// wait no more (as rate windows are pruned by the counting itself).
+func (l *sharedLogins) prune(ctx context.Context, now time.Time) {
+	h := now.Truncate(time.Hour).UnixMilli()
+	if l.pruned.Load() == h || l.pruned.Swap(h) == h {
+		return
+	}
+	for prefix, p := range map[string]failPolicy{pairPrefix: pairPolicy, addrPrefix: addrPolicy} {
+		if _, err := l.s.store.PruneLoginCounts(ctx, prefix, p.leak, p.max, now); err != nil {
+			l.s.log.Warn("login counts not pruned", "err", err)
+		}
+	}
 }
 
 // ThrottledError says a login attempt came too soon after failures from

@@ -2,18 +2,45 @@ package service
 
 import (
 	"context"
+	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
 )
+
+// counters are the two login counters under test: in memory, and in the
+// database (over SQLite here; the app's TestLoginThrottleAcrossNodes runs
+// it on PostgreSQL with two nodes).
+func counters(t *testing.T) map[string]func() loginCounter {
+	return map[string]func() loginCounter{
+		"memory": func() loginCounter { return newLoginsMem() },
+		"database": func() loginCounter {
+			st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "logins.db"), sqlstore.SQLiteOptions{Synchronous: "NORMAL"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return &sharedLogins{s: &Service{store: st, log: slog.New(slog.DiscardHandler)}}
+		},
+	}
+}
 
 // TestLoginThrottlePolicy walks the counts through time with a clock of
 // its own: a pair waits from its 5th failure (1 s, doubling to 15 min), a
 // success forgets it, the address allows 100 failures before it waits,
 // another address or name is not touched, and a name can be forgotten
-// from every address at once.
+// from every address at once. Both counters (memory, database) decide
+// alike.
 func TestLoginThrottlePolicy(t *testing.T) {
+	for name, open := range counters(t) {
+		t.Run(name, func(t *testing.T) { testLoginThrottlePolicy(t, open()) })
+	}
+}
+
+func testLoginThrottlePolicy(t *testing.T, m loginCounter) {
 	ctx := context.Background()
-	m := newLoginsMem()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	now := t0
 	attacker := loginKeysFor("leader", "127.0.0.2")
@@ -103,13 +130,17 @@ func TestLoginThrottlePolicy(t *testing.T) {
 		t.Fatalf("ten minutes later the address still waits %s", w)
 	}
 	// The sweep keeps what still counts and drops what leaked away.
-	if _, ok := m.counts[loginKeysFor("never-tried", "10.2.2.2").pair]; !ok {
+	mem, ok := m.(*loginsMem)
+	if !ok {
+		return // the store suite tests the database's pruning
+	}
+	if _, ok := mem.counts[loginKeysFor("never-tried", "10.2.2.2").pair]; !ok {
 		t.Fatalf("swept too early")
 	}
 	now = now.Add(48 * time.Hour)
 	fail(loginKeysFor("x", "10.9.9.9"))
-	if len(m.counts) != 2 {
-		t.Fatalf("after two days %d counts are kept, want the 2 just made", len(m.counts))
+	if len(mem.counts) != 2 {
+		t.Fatalf("after two days %d counts are kept, want the 2 just made", len(mem.counts))
 	}
 }
 
@@ -134,10 +165,15 @@ func TestThrottleAddr(t *testing.T) {
 // TestLoginThrottleClockSetBack: a clock set back (an operator correcting
 // the time, a test's injected clock) never turns a failure count into a
 // wait of days: the wait stays within the level's, and a fresh pair is
-// not throttled at all.
+// not throttled at all. Both counters.
 func TestLoginThrottleClockSetBack(t *testing.T) {
+	for name, open := range counters(t) {
+		t.Run(name, func(t *testing.T) { testLoginThrottleClockSetBack(t, open()) })
+	}
+}
+
+func testLoginThrottleClockSetBack(t *testing.T, m loginCounter) {
 	ctx := context.Background()
-	m := newLoginsMem()
 	later := time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)
 	k := loginKeysFor("leader", "127.0.0.2")
 	for range 6 {
@@ -151,5 +187,19 @@ func TestLoginThrottleClockSetBack(t *testing.T) {
 	m.succeeded(ctx, fresh, later)
 	if w := m.begin(ctx, fresh, back); w != 0 {
 		t.Fatalf("a fresh name waited %s after the clock went back", w)
+	}
+}
+
+// TestLoginThrottleStoreDown: when the database cannot count, attempts
+// are let through to the password check rather than everyone locked out.
+func TestLoginThrottleStoreDown(t *testing.T) {
+	m := counters(t)["database"]().(*sharedLogins)
+	m.s.store.Close()
+	k := loginKeysFor("leader", "127.0.0.2")
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		if w := m.begin(context.Background(), k, now); w != 0 {
+			t.Fatalf("attempt %d with the store closed waited %s", i, w)
+		}
 	}
 }

@@ -112,7 +112,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 		return nil, fmt.Errorf("public precision %v m: must be between 1 and %d", d.PublicPrecisionM, MaxPublicPrecisionM)
 	}
 	s.rates = newRateCounter(s)
-	s.logins = newLoginsMem()
+	s.logins = newLoginCounter(s)
 	s.hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	if err := s.Reload(ctx); err != nil {
 		return nil, err

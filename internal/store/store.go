@@ -111,6 +111,28 @@ type Store interface {
 	// atomically across nodes; PruneRates drops minutes before before.
 	HitRate(ctx context.Context, bucket string, window time.Time) (int, error)
 	PruneRates(ctx context.Context, before time.Time) (int64, error)
+
+	// UpdateLoginCounts reads the login-throttle counts of keys (a key
+	// never counted reads as the zero LoginCount), holding them locked
+	// against every node until it returns, hands them to fn in the order
+	// of keys, and writes what fn returns (one count per key, in the same
+	// order; nil writes nothing). A check and its count are then one step
+	// across nodes: two attempts at once cannot both read the count before
+	// either adds to it. fn runs once; it must not call the store.
+	UpdateLoginCounts(ctx context.Context, keys []string, fn func(cur []LoginCount) []LoginCount) error
+	// ForgetLoginCounts deletes every count whose key begins with prefix.
+	ForgetLoginCounts(ctx context.Context, prefix string) (int64, error)
+	// PruneLoginCounts deletes the counts whose key begins with prefix
+	// that have leaked to zero by now (one per leak) and whose last
+	// failure is at least hold old (their longest wait is over).
+	PruneLoginCounts(ctx context.Context, prefix string, leak, hold time.Duration, now time.Time) (int64, error)
+}
+
+// LoginCount is one login-throttle count (service/loginthrottle.go): the
+// level just after the last failure and when that was.
+type LoginCount struct {
+	Level float64
+	At    time.Time
 }
 
 // Reference is the county's reference data: org tree, grids, categories,

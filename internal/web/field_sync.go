@@ -148,6 +148,10 @@ func (w *Web) fieldFail(rw http.ResponseWriter, r *http.Request, q *req, err err
 		w.fieldError(rw, q, http.StatusForbidden, "error.forbidden", nil)
 	case errors.Is(err, service.ErrUnauthorized):
 		w.fieldError(rw, q, http.StatusUnauthorized, "error.unauthorized", nil)
+	case errors.Is(err, service.ErrBusy):
+		// The outbox keeps the item and sends it again.
+		rw.Header().Set("Retry-After", strconv.Itoa(service.BusyRetryAfter))
+		w.fieldError(rw, q, http.StatusServiceUnavailable, "error.busy", nil)
 	default:
 		if fe := w.fieldErrors(q.lang, err); fe != nil {
 			if m, ok := fe["file"]; ok {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -157,6 +158,10 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, q *req, err error) {
 		w.messagePage(rw, r, q, http.StatusNotFound, "web.error.not_found_title", "web.error.not_found")
 	case errors.Is(err, service.ErrForbidden):
 		w.messagePage(rw, r, q, http.StatusForbidden, "web.error.forbidden_title", "error.forbidden")
+	case errors.Is(err, service.ErrBusy):
+		w.log.Warn("page refused: busy", "path", r.URL.Path, "err", err)
+		rw.Header().Set("Retry-After", strconv.Itoa(service.BusyRetryAfter))
+		w.messagePage(rw, r, q, http.StatusServiceUnavailable, "web.error.busy_title", "error.busy")
 	case w.svc.StorageFull(err):
 		w.log.Error("write refused: storage full", "path", r.URL.Path, "err", err)
 		rw.Header().Set("Retry-After", "30")

@@ -44,6 +44,21 @@ func Photo() []byte {
 	return append(append(append([]byte{}, raw[:2]...), seg...), raw[2:]...)
 }
 
+// LargeJPEG is a w×h gradient JPEG: a few hundred kilobytes to send, but
+// w×h pixels to decode and re-encode (5000×4000: a few hundred
+// milliseconds of one core), for tests that need a decode to last.
+func LargeJPEG(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetRGBA(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, &jpeg.Options{Quality: 50})
+	return b.Bytes()
+}
+
 // SmallPNG is an ordinary 32×32 PNG.
 func SmallPNG() []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, 32, 32))

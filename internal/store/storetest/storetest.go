@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditWithWrite", testAuditWithWrite},
 		{"Categories", testCategories},
 		{"Rates", testRates},
+		{"LoginCounts", testLoginCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -959,5 +960,91 @@ func testRates(t *testing.T, st store.Store) {
 	}
 	if n, _ := st.HitRate(ctx(), "key 1", m0); n != 1 {
 		t.Fatalf("a pruned minute counts on from %d", n)
+	}
+}
+
+// testLoginCounts: the login throttle's counts read as zero until
+// written, come back in the order asked, are one count under concurrent
+// read-and-increment (no lost update: the rows are locked), are forgotten
+// by prefix (a name from every address, LIKE's own characters taken
+// literally), and pruned only once leaked away and past their hold.
+func testLoginCounts(t *testing.T, st store.Store) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	read := func(keys ...string) []store.LoginCount {
+		t.Helper()
+		var got []store.LoginCount
+		if err := st.UpdateLoginCounts(ctx(), keys, func(cur []store.LoginCount) []store.LoginCount { got = cur; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	pair, addr := "pair:a1:10.0.0.1", "addr:10.0.0.1"
+	if got := read(pair, addr); len(got) != 2 || got[0] != (store.LoginCount{}) || got[1] != (store.LoginCount{}) {
+		t.Fatalf("new keys read %+v, want zero counts", got)
+	}
+	if err := st.UpdateLoginCounts(ctx(), []string{pair, addr}, func(cur []store.LoginCount) []store.LoginCount {
+		return []store.LoginCount{{Level: 2.5, At: t0}, {Level: 7, At: t0.Add(time.Second)}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(addr, pair); got[0].Level != 7 || !got[0].At.Equal(t0.Add(time.Second)) || got[1].Level != 2.5 || !got[1].At.Equal(t0) {
+		t.Fatalf("counts read back (address, pair) = %+v", got)
+	}
+	if err := st.UpdateLoginCounts(ctx(), []string{pair, pair}, func(cur []store.LoginCount) []store.LoginCount { return nil }); err == nil {
+		t.Fatalf("a key given twice was accepted")
+	}
+
+	// Concurrent read-and-increment: each attempt sees the one before.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			err := st.UpdateLoginCounts(ctx(), []string{"pair:b2:10.0.0.2", "addr:10.0.0.2"}, func(cur []store.LoginCount) []store.LoginCount {
+				return []store.LoginCount{{Level: cur[0].Level + 1, At: t0}, {Level: cur[1].Level + 1, At: t0}}
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := read("addr:10.0.0.2", "pair:b2:10.0.0.2"); got[0].Level != 20 || got[1].Level != 20 {
+		t.Fatalf("20 concurrent increments counted %+v", got)
+	}
+
+	// Forgetting a name: its pairs from every address, nothing else.
+	for _, k := range []string{"pair:a1:10.0.0.9", "pair:a10:10.0.0.1", "pair:ab:10.0.0.1"} {
+		if err := st.UpdateLoginCounts(ctx(), []string{k}, func([]store.LoginCount) []store.LoginCount {
+			return []store.LoginCount{{Level: 1, At: t0}}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.ForgetLoginCounts(ctx(), "pair:a1:"); err != nil || n != 2 {
+		t.Fatalf("forgot %d counts of a1 (%v), want its 2 pairs", n, err)
+	}
+	if n, _ := st.ForgetLoginCounts(ctx(), "pair:a_"); n != 0 {
+		t.Fatalf("_ in a prefix matched %d keys", n)
+	}
+	if got := read("pair:a10:10.0.0.1", "pair:ab:10.0.0.1", addr); got[0].Level != 1 || got[1].Level != 1 || got[2].Level != 7 {
+		t.Fatalf("forgetting a1 touched others: %+v", got)
+	}
+
+	// Pruning: "addr:10.0.0.1" (7 at t0+1s) leaks away at t0+1s+7 min
+	// with a minute's leak, "addr:10.0.0.2" (20 at t0) at t0+20 min; the
+	// pairs are another prefix.
+	if n, err := st.PruneLoginCounts(ctx(), "addr:", time.Minute, 15*time.Minute, t0.Add(7*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("pruned %d before the count leaked away (%v)", n, err)
+	}
+	if n, _ := st.PruneLoginCounts(ctx(), "addr:", time.Second, 15*time.Minute, t0.Add(10*time.Minute)); n != 0 {
+		t.Fatalf("pruned %d counts within their hold", n)
+	}
+	if n, _ := st.PruneLoginCounts(ctx(), "addr:", time.Minute, 15*time.Minute, t0.Add(17*time.Minute)); n != 1 {
+		t.Fatalf("pruned %d address counts at 17 min, want 1 (10.0.0.1)", n)
+	}
+	if n, _ := st.PruneLoginCounts(ctx(), "addr:", time.Minute, 15*time.Minute, t0.Add(20*time.Minute)); n != 1 {
+		t.Fatalf("pruned %d address counts at 20 min, want 1 (10.0.0.2)", n)
+	}
+	if got := read("pair:a10:10.0.0.1"); got[0].Level != 1 {
+		t.Fatalf("pruning addresses touched a pair: %+v", got)
 	}
 }
