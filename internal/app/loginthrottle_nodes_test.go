@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
+	"github.com/yiwang-gov/yiwang/internal/calendar"
 	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 )
 
@@ -21,7 +22,7 @@ import (
 // administrator's reset on one node lifts the throttle on the other.
 func TestLoginThrottleAcrossNodes(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 10, 0, wfCST)} // stands still unless moved
+	clock := &wfClock{t: time.Date(2026, 3, 2, 9, 0, 10, 0, calendar.Beijing())} // stands still unless moved
 	hs := make([]*harness, 2)
 	first := t.TempDir()
 	for i := range hs {

@@ -7,7 +7,7 @@
 -- failure at at (Unix ms). A single SQLite node counts in memory and
 -- leaves this table empty. Leaked-away counts are pruned hourly.
 CREATE TABLE login_throttle (
-    key   TEXT PRIMARY KEY,
+    key   TEXT NOT NULL PRIMARY KEY,
     level REAL NOT NULL,
     at    INTEGER NOT NULL
 );
