@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
@@ -16,7 +15,8 @@ import (
 const apikeyUsage = `usage:
   yiwang apikey create --data DIR --name NAME [--jurisdiction ID] [--rate N] [--scope public|staff]
   yiwang apikey list   --data DIR
-  yiwang apikey revoke --data DIR ID|PREFIX`
+  yiwang apikey revoke --data DIR ID|PREFIX
+(--db postgres://… instead of --data for a PostgreSQL deployment)`
 
 // cmdAPIKey manages Open311 API keys. It works while the server runs on
 // the same data dir (SQLite in WAL mode takes a second writer); the server
@@ -28,7 +28,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fs := flag.NewFlagSet("apikey "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	sf := addStoreFlags(fs, false)
 	name := fs.String("name", "", "who the key is for, e.g. the citizen app's name (create)")
 	jur := fs.String("jurisdiction", "", "restrict the key to one jurisdiction_id: the district's code or a street's (create)")
 	rate := fs.Int("rate", 0, "requests per minute the key may make; 0 means the server's default (create)")
@@ -36,12 +36,7 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	open := func() (*app.App, error) {
-		if _, err := filepath.Abs(*data); err != nil {
-			return nil, err
-		}
-		return app.Open(ctx, app.Config{DataDir: *data})
-	}
+	open := func() (*app.App, error) { return sf.open(ctx, stderr) }
 	switch args[0] {
 	case "create":
 		a, err := open()

@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/audit"
 	"github.com/yiwang-gov/yiwang/internal/calendar"
-	"github.com/yiwang-gov/yiwang/internal/store/sqlstore"
 )
 
 // cmdAudit: `yiwang audit verify` checks the hash chain and exits non-zero
@@ -27,23 +24,12 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL instead of the SQLite file in --data (YIWANG_DB)")
+	sf := addStoreFlags(fs, false)
 	out := fs.String("out", "", "export: file to write (default standard output)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	var st *sqlstore.DB
-	var err error
-	if *dbURL != "" {
-		st, err = sqlstore.OpenPostgres(ctx, *dbURL)
-	} else {
-		path := filepath.Join(*data, app.DBFile)
-		if _, serr := os.Stat(path); serr != nil {
-			return fmt.Errorf("no database at %s", path)
-		}
-		st, err = sqlstore.OpenSQLite(ctx, path, sqlstore.SQLiteOptions{})
-	}
+	st, err := sf.openSQL(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,14 @@ func passphrase(file string) ([]byte, error) {
 	return nil, nil
 }
 
+// yiwang backup and restore work on the SQLite data dir. Given a
+// PostgreSQL deployment (--db or YIWANG_DB) they refuse, rather than back
+// up or restore a SQLite file that holds nothing of the county.
+var (
+	errPostgresBackup  = errors.New("backup of a PostgreSQL deployment: use pg_dump, and keep the key file (--pii-keys) and the attachments directory (--files) with it; see README")
+	errPostgresRestore = errors.New("restore of a PostgreSQL deployment: use pg_restore into an empty database, then start the servers with the same key file; see README")
+)
+
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -42,8 +50,12 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	keys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "the server's key file when kept outside the data dir (YIWANG_PII_KEYS); default DATA/pii.keys")
 	passFile := fs.String("passphrase-file", "", "file whose first line is the passphrase sealing the key ring into the backup (else YIWANG_BACKUP_PASSPHRASE)")
 	without := fs.Bool("without-keys", false, "back up without the key ring (restore will need the key file)")
+	dbURL := fs.String("db", env("YIWANG_DB", ""), "refused: a PostgreSQL deployment is backed up with pg_dump (YIWANG_DB)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dbURL != "" {
+		return errPostgresBackup
 	}
 	if *to == "" {
 		return errors.New("usage: yiwang backup --data DIR --to FILE.tar.gz (--passphrase-file F | --without-keys) [--pii-keys FILE]")
@@ -72,8 +84,12 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	from := fs.String("from", "", "backup file written by yiwang backup")
 	passFile := fs.String("passphrase-file", "", "file whose first line is the passphrase of the backup's sealed key ring (else YIWANG_BACKUP_PASSPHRASE)")
 	keys := fs.String("pii-keys", "", "key file to read the data with instead of the backup's ring (a backup made --without-keys)")
+	dbURL := fs.String("db", env("YIWANG_DB", ""), "refused: a PostgreSQL deployment is restored with pg_restore (YIWANG_DB)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dbURL != "" {
+		return errPostgresRestore
 	}
 	if *from == "" {
 		return errors.New("usage: yiwang restore --from FILE.tar.gz --data DIR [--passphrase-file F | --pii-keys FILE]")

@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/model"
 )
 
@@ -18,20 +17,20 @@ import (
 // dir, as POST /api/v1/admin/calendar/years does; `yiwang calendar years`
 // lists the loaded years.
 func cmdCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := errors.New("usage: yiwang calendar load --data DIR FILE | yiwang calendar years --data DIR")
+	usage := errors.New("usage: yiwang calendar load (--data DIR | --db postgres://…) FILE | yiwang calendar years (--data DIR | --db postgres://…)")
 	if len(args) == 0 || (args[0] != "load" && args[0] != "years") {
 		return usage
 	}
 	fs := flag.NewFlagSet("calendar "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	sf := addStoreFlags(fs, false)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "load" && fs.NArg() != 1 {
 		return usage
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, TimerTick: -1})
+	a, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,7 @@ func cmdEventSource(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fs := flag.NewFlagSet("eventsource "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL instead of the data dir's SQLite (YIWANG_DB)")
+	sf := addStoreFlags(fs, false)
 	code := fs.String("code", "", "the source_id the platform posts, e.g. xueliang-video (add)")
 	name := fs.String("name", "", "the platform's name, shown on the timeline (add)")
 	kind := fs.String("kind", service.SourceVideo, "video or sensor (add)")
@@ -45,9 +44,7 @@ func cmdEventSource(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	open := func() (*app.App, error) {
-		return app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, TimerTick: -1, GroupCommit: "off"})
-	}
+	open := func() (*app.App, error) { return sf.open(ctx, stderr) }
 	switch args[0] {
 	case "add":
 		m := map[string]string{}

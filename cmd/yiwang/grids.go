@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/geo"
 	"github.com/yiwang-gov/yiwang/internal/i18n"
 	"github.com/yiwang-gov/yiwang/internal/model"
@@ -47,8 +46,7 @@ func cmdGeo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	what, verb := args[0], args[1]
 	fs := flag.NewFlagSet(what+" "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL; empty: the SQLite file in --data (YIWANG_DB)")
+	sf := addStoreFlags(fs, false)
 	dry := fs.Bool("dry-run", false, "validate and report, write nothing")
 	retire := fs.Bool("retire-missing", false, "grids: take grids that are not in the file out of routing")
 	gaps := fs.Bool("allow-gaps", false, "grids: report gaps inside a community as warnings, not errors")
@@ -72,7 +70,7 @@ func cmdGeo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch {
 	case what == "grids" && verb == "export":
-		return geoExport(ctx, *data, *dbURL, *out, stdout)
+		return geoExport(ctx, sf, *out, stdout, stderr)
 	case verb != "import":
 		return fmt.Errorf("unknown subcommand %q\n\n%s", what+" "+verb, geoUsage)
 	case file == "":
@@ -90,7 +88,7 @@ func cmdGeo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Log: newLogger(stderr, "warn")})
+	a, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -118,8 +116,8 @@ func cmdGeo(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // geoExport writes the grids as the API's GET /api/v1/grids does.
-func geoExport(ctx context.Context, data, dbURL, out string, stdout io.Writer) error {
-	a, err := app.Open(ctx, app.Config{DataDir: data, DatabaseURL: dbURL})
+func geoExport(ctx context.Context, sf *storeFlags, out string, stdout, stderr io.Writer) error {
+	a, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -14,19 +14,21 @@ import (
 // re-seals every reporter field with it.
 func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "rotate" {
-		return errors.New("usage: yiwang keys rotate --data DIR --id NEWID [--pii-keys FILE] [--crypto gm]")
+		return errors.New("usage: yiwang keys rotate (--data DIR | --db postgres://…) --id NEWID [--pii-keys FILE] [--crypto gm]")
 	}
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL (YIWANG_DB)")
-	keys := fs.String("pii-keys", env("YIWANG_PII_KEYS", ""), "key file (default DATA/pii.keys)")
+	sf := addStoreFlags(fs, true)
 	crypto := fs.String("crypto", env("YIWANG_CRYPTO", ""), "\"gm\" makes the new key SM4")
 	id := fs.String("id", "", "id of the new key (short, unique)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	cfg := app.Config{DataDir: *data, DatabaseURL: *dbURL, PIIKeys: *keys, Crypto: *crypto}
+	if err := sf.needExisting(); err != nil {
+		return err
+	}
+	cfg := sf.config(stderr)
+	cfg.Crypto = *crypto
 	if err := app.RotatePIIKey(cfg, *id); err != nil {
 		return err
 	}

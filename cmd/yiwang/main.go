@@ -7,6 +7,8 @@
 //	yiwang version
 //
 // Every flag falls back to an environment variable (YIWANG_ADDR, YIWANG_DATA ...).
+// Every command that opens the store takes --db postgres://… (YIWANG_DB)
+// for a PostgreSQL deployment (storeFlags).
 package main
 
 import (
@@ -48,7 +50,7 @@ const usage = `yiwang 一网统管 — case handling for county governments
 usage:
   yiwang serve [--demo] [--addr ADDR] [--data DIR] [--db postgres://…] [--metrics-addr ADDR]
                                                      start the server (--demo loads the demo district into an empty store)
-  yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir
+  yiwang demo --data DIR [--cases N]                 load the demo district into an empty data dir (or database)
   yiwang migrate --data DIR                          bring the database schema up to date
   yiwang migrate-store --from sqlite:DIR --to postgres://…   copy a county's data, compare counts and checksums
   yiwang user add --data DIR --username U --role R --org ID [--password P] [--name NAME]
@@ -62,8 +64,14 @@ usage:
   yiwang keys rotate --data DIR --id K2               add a personal-data key and re-seal every reporter with it
   yiwang eventsource add|list|revoke --data DIR      register video/sensor sources and print their key
   yiwang audit verify|export --data DIR              check the audit hash chain / export it as CSV
+  yiwang calendar load|years --data DIR [FILE]       load a year's holiday arrangement / list the loaded years
+  yiwang grids|components|addresses import --data DIR FILE   reference data from GeoJSON; grids export (yiwang grids help)
   yiwang loadtest --target URL --rate R --duration D --mix cases=3,read=1   bounded load on loopback
   yiwang version
+
+A PostgreSQL deployment: every command that opens the store takes --db postgres://… (or YIWANG_DB)
+instead of the SQLite file in --data, and then never makes or opens a SQLite file; backup and restore
+refuse it (use pg_dump / pg_restore).
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -303,44 +311,80 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	sf := addStoreFlags(fs, true)
 	cases := fs.Int("cases", 2400, "historical cases to generate (above 20000 written in batches with their statistics: 1000000 takes about a minute or two)")
 	pw := fs.String("demo-password", env("YIWANG_DEMO_PASSWORD", demo.DefaultPassword), "password of the demo accounts")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(*data, app.DBFile)); err == nil {
-		return fmt.Errorf("%s already holds a database; the demo loads only into an empty data dir", *data)
+	if sf.postgres() {
+		// The load itself checks again under a lock (several nodes may
+		// start with --demo); this check is for a clear refusal.
+		st, err := sqlstore.OpenPostgres(ctx, *sf.db)
+		if err != nil {
+			return err
+		}
+		empty, err := st.Empty(ctx)
+		st.Close()
+		if err != nil {
+			return err
+		}
+		if !empty {
+			return fmt.Errorf("%s already holds a county; the demo loads only into an empty database", sf.where())
+		}
+	} else if _, err := os.Stat(filepath.Join(*sf.data, app.DBFile)); err == nil {
+		return fmt.Errorf("%s already holds a database; the demo loads only into an empty data dir", *sf.data)
 	}
 	start := time.Now()
+	cfg := sf.config(stderr)
 	// The load is one-off: synchronous=NORMAL (a crash loses at most the
 	// load, which starts again on an empty dir); the server reopens it FULL.
-	a, err := app.Open(ctx, app.Config{DataDir: *data, Demo: true, DemoPassword: *pw, DemoCases: *cases, SQLiteSync: "NORMAL", TimerTick: -1, Log: newLogger(stderr, "info")})
+	cfg.Demo, cfg.DemoPassword, cfg.DemoCases, cfg.SQLiteSync, cfg.Log = true, *pw, *cases, "NORMAL", newLogger(stderr, "info")
+	if *cases > progressMin {
+		cfg.DemoProgress = demoProgress(stdout)
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	n, _ := a.Store.CountCases(ctx, model.CaseFilter{})
-	fmt.Fprintf(stdout, "demo district loaded into %s: %d cases, %d grids, in %s\n", *data, n, len(a.Service.Ref().Grids), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "demo district loaded into %s: %d cases, %d grids, in %s\n", sf.where(), n, len(a.Service.Ref().Grids), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// progressMin: a demo of more cases than this prints its progress.
+const progressMin = 5000
+
+// demoProgress prints "demo: N/M cases (P%)" each time the load passes
+// another 5 per cent.
+func demoProgress(w io.Writer) func(done, total int) {
+	last := 0
+	return func(done, total int) {
+		p := done * 100 / max(total, 1)
+		if p/5 <= last/5 {
+			return
+		}
+		last = p
+		fmt.Fprintf(w, "demo: %d/%d cases (%d%%)\n", done, total, p)
+	}
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	sf := addStoreFlags(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*data, 0o750); err != nil {
-		return err
-	}
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(*data, app.DBFile), sqlstore.SQLiteOptions{})
+	// Opening applies the migrations: on PostgreSQL under an advisory
+	// lock, so nodes starting together apply them once.
+	st, err := sf.openSQL(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintln(stdout, "schema is up to date in", *data)
+	fmt.Fprintln(stdout, "schema is up to date in", sf.where())
 	return st.IntegrityCheck(ctx)
 }
 
@@ -349,11 +393,11 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return cmdUserTOTP(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: yiwang user add --data DIR --username U --role R --org ID [--password P]\n       yiwang user totp --data DIR --username U")
+		return errors.New("usage: yiwang user add (--data DIR | --db postgres://…) --username U --role R --org ID [--password P]\n       yiwang user totp (--data DIR | --db postgres://…) --username U")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
+	sf := addStoreFlags(fs, false)
 	username := fs.String("username", "", "login name")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "", "role: operator, grid_worker, supervisor, dispatcher, unit, discipline, leader, admin")
@@ -369,7 +413,7 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		*pw = string(trimNewline(b))
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data})
+	a, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -401,13 +445,12 @@ func trimNewline(b []byte) []byte {
 func cmdUserTOTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user totp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", env("YIWANG_DATA", "./yiwang-data"), "data directory (YIWANG_DATA)")
-	dbURL := fs.String("db", env("YIWANG_DB", ""), "PostgreSQL URL (YIWANG_DB)")
+	sf := addStoreFlags(fs, false)
 	username := fs.String("username", "", "the account")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL})
+	a, err := sf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ type Config struct {
 	DemoPassword string
 	// DemoCases is how many historical cases the demo generates.
 	DemoCases int
+	// DemoProgress, when set, hears how many of the demo's cases are
+	// written as the load goes (yiwang demo prints it).
+	DemoProgress func(done, total int)
 	// FilesDir holds attachment content; default DataDir/files. Several
 	// nodes point it at one shared directory (NFS or similar).
 	FilesDir string
@@ -53,6 +56,10 @@ type Config struct {
 	// chain (国密); "" uses AES-256-GCM and SHA-256.
 	PIIKeys string
 	Crypto  string
+	// WithoutPII opens the store without the key ring, for maintenance
+	// commands that touch no personal data (user add, apikey, grids …):
+	// no ring is read or made, and writing a personal value fails.
+	WithoutPII bool
 	// SQLiteSync is FULL (default) or NORMAL.
 	SQLiteSync string
 	Log        *slog.Logger
@@ -129,8 +136,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, err
+	// On PostgreSQL the data dir holds only the default key ring and
+	// attachments: a command that needs neither leaves it alone.
+	if cfg.DatabaseURL == "" || !cfg.WithoutPII {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.DatabaseURL == "" {
 		cleanStale(cfg.DataDir, cfg.Log) // a killed backup's database snapshot
@@ -158,7 +169,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("integrity check at start-up: %w", err)
 	}
-	if err := loadPII(ctx, cfg, st); err != nil {
+	if cfg.WithoutPII {
+		st.WithholdPII()
+	} else if err := loadPII(ctx, cfg, st); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -310,7 +323,7 @@ func build(ctx context.Context, cfg Config, st store.Store, m *metrics.Metrics) 
 				return err
 			}
 			start := time.Now()
-			n, err := demo.Load(ctx, st, demo.Options{Password: cfg.DemoPassword, Cases: cfg.DemoCases, Now: cfg.Now(), Workflows: wf, Calendar: cal, Log: cfg.Log})
+			n, err := demo.Load(ctx, st, demo.Options{Password: cfg.DemoPassword, Cases: cfg.DemoCases, Now: cfg.Now(), Workflows: wf, Calendar: cal, Log: cfg.Log, Progress: cfg.DemoProgress})
 			if err != nil {
 				return fmt.Errorf("load demo district: %w", err)
 			}

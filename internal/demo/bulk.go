@@ -43,7 +43,7 @@ const bulkBatch = 10000
 // generates the next batch while the store writes the previous one with
 // the cases' statistics facts (StatsBulkImport: many rows per statement,
 // facts and aggregates in the same transaction).
-func bulk(ctx context.Context, st store.Store, svc *service.Service, users []model.User, n int, now time.Time, cal service.Deadliner, log *slog.Logger) (int, error) {
+func bulk(ctx context.Context, st store.Store, svc *service.Service, users []model.User, n int, now time.Time, cal service.Deadliner, log *slog.Logger, progress func(done, total int)) (int, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +110,9 @@ func bulk(ctx context.Context, st store.Store, svc *service.Service, users []mod
 		g.mu.Unlock()
 		written += len(b.cases)
 		importTime += time.Since(t0)
+		if progress != nil {
+			progress(written, n)
+		}
 		if written%100000 < bulkBatch {
 			log.Info("demo history", "cases", written, "of", n, "elapsed", time.Since(start).Round(time.Second))
 		}

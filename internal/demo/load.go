@@ -27,6 +27,9 @@ type Options struct {
 	Workflows *workflow.Registry
 	Calendar  service.Deadliner
 	Log       *slog.Logger
+	// Progress, when set, is told after each batch of cases written how
+	// many of the total are in the store.
+	Progress func(done, total int)
 }
 
 // Load writes the demo district, its accounts and a history of cases into
@@ -57,7 +60,7 @@ func Load(ctx context.Context, st store.Store, opt Options) (int, error) {
 		return 0, err
 	}
 	if opt.Cases > bulkMin() {
-		return bulk(ctx, st, svc, users, opt.Cases, opt.Now, opt.Calendar, opt.Log)
+		return bulk(ctx, st, svc, users, opt.Cases, opt.Now, opt.Calendar, opt.Log, opt.Progress)
 	}
 	cases, err := history(svc, users, opt.Cases, opt.Now)
 	if err != nil {
@@ -67,6 +70,9 @@ func Load(ctx context.Context, st store.Store, opt Options) (int, error) {
 		end := min(i+500, len(cases))
 		if err := st.ImportCases(ctx, cases[i:end]); err != nil {
 			return 0, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(end, len(cases))
 		}
 	}
 	return len(cases), nil

@@ -70,11 +70,11 @@ func (db *DB) caseRow(c *model.Case, idemKey string, alert model.Alert) ([]any, 
 	if idemKey != "" {
 		key = idemKey
 	}
-	name, err := db.pii.Seal(c.Reporter.Name)
+	name, err := db.seal(c.Reporter.Name)
 	if err != nil {
 		return nil, err
 	}
-	phone, err := db.pii.Seal(c.Reporter.Phone)
+	phone, err := db.seal(c.Reporter.Phone)
 	if err != nil {
 		return nil, err
 	}

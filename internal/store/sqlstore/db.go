@@ -35,6 +35,8 @@ type DB struct {
 	exclusive sync.Mutex
 	// pii seals reporters' personal data; nil stores it as given.
 	pii *pii.Ring
+	// piiWithheld: see WithholdPII.
+	piiWithheld bool
 	// personal names a case type's fields sealed like the reporter's.
 	personal func(caseType string, version int) []string
 	url      string      // PostgreSQL connection URL, for LISTEN
@@ -43,7 +45,26 @@ type DB struct {
 
 // SetPII turns on sealing of personal data with the key ring. Rows written
 // before stay readable and are sealed again by ResealPII.
-func (db *DB) SetPII(r *pii.Ring) { db.pii = r }
+func (db *DB) SetPII(r *pii.Ring) { db.pii, db.piiWithheld = r, false }
+
+// WithholdPII is for maintenance commands that touch no personal data and
+// so open the store without the key ring (yiwang user add, apikey … on a
+// deployment whose ring stays with the server): writing a personal value
+// then fails, where a store without a ring would keep it as given, and
+// reading a sealed one fails as it does without a ring.
+func (db *DB) WithholdPII() { db.pii, db.piiWithheld = nil, true }
+
+// ErrPIIWithheld is what writing personal data returns on a store opened
+// with WithholdPII.
+var ErrPIIWithheld = errors.New("personal data: this command opens the store without the key ring and may not write personal data")
+
+// seal seals one personal value with the ring.
+func (db *DB) seal(v string) (string, error) {
+	if db.piiWithheld && v != "" {
+		return "", ErrPIIWithheld
+	}
+	return db.pii.Seal(v)
+}
 
 var _ store.Store = (*DB)(nil)
 

@@ -110,7 +110,7 @@ func (db *DB) resealOne(v string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return db.pii.Seal(plain)
+	return db.seal(plain)
 }
 
 // SetPersonalFields tells the store which fields of a case type's
@@ -121,7 +121,7 @@ func (db *DB) resealOne(v string) (string, error) {
 func (db *DB) SetPersonalFields(f func(caseType string, version int) []string) { db.personal = f }
 
 func (db *DB) personalOf(c *model.Case) []string {
-	if db.personal == nil || db.pii == nil {
+	if db.personal == nil || (db.pii == nil && !db.piiWithheld) {
 		return nil
 	}
 	return db.personal(c.Type, c.DefVersion)
@@ -136,7 +136,7 @@ func (db *DB) sealFields(m map[string]any, personal []string) (map[string]any, e
 		if !ok || v == "" {
 			continue
 		}
-		sealed, err := db.pii.Seal(v)
+		sealed, err := db.seal(v)
 		if err != nil {
 			return nil, err
 		}

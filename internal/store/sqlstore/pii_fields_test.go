@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,37 @@ func personalFields(t *testing.T, db *DB) {
 	tl, err := db.Timeline(ctx, c.ID)
 	if err != nil || len(tl) != 2 || tl[0].Data["fields"].(map[string]any)["patient"] != "张病人" || tl[1].Data["fields"].(map[string]any)["patient"] != "李病人" {
 		t.Fatalf("Timeline = %+v, %v", tl, err)
+	}
+}
+
+// TestWithholdPII: a store opened without its key ring for a maintenance
+// command refuses to write a reporter or a personal field (a store simply
+// without a ring would keep them in plain text), and still writes a case
+// that holds none.
+func TestWithholdPII(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openGC(t)
+	db.WithholdPII()
+	db.SetPersonalFields(func(string, int) []string { return []string{"patient"} })
+	t0 := time.UnixMilli(1_750_000_000_000)
+	c, ev := storetest.NewCase(1, t0)
+	if err := db.CreateCase(ctx, &c, &ev, ""); !errors.Is(err, ErrPIIWithheld) {
+		t.Fatalf("a reporter written without the ring: %v", err)
+	}
+	c, ev = storetest.NewCase(2, t0)
+	c.Reporter = model.Reporter{}
+	c.Fields = map[string]any{"patient": "张病人"}
+	if err := db.CreateCase(ctx, &c, &ev, ""); !errors.Is(err, ErrPIIWithheld) {
+		t.Fatalf("a personal field written without the ring: %v", err)
+	}
+	c, ev = storetest.NewCase(3, t0)
+	c.Reporter = model.Reporter{}
+	if err := db.CreateCase(ctx, &c, &ev, ""); err != nil {
+		t.Fatalf("a case without personal data: %v", err)
+	}
+	var n int
+	db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE reporter_name LIKE '%张%' OR fields LIKE '%张病人%'`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d rows hold personal data in plain text", n)
 	}
 }
