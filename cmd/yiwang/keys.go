@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 )
@@ -46,5 +47,12 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "key %s added; %d cases re-sealed with it\n", *id, n)
+	// A server reads its ring once, at start: until it restarts with the
+	// new file it cannot open what was re-sealed.
+	where := cfg.PIIKeys
+	if where == "" {
+		where = filepath.Join(cfg.DataDir, app.PIIKeyFile)
+	}
+	fmt.Fprintf(stdout, "restart every server with %s now (on several nodes: copy it to each first); until then they cannot open the re-sealed cases\n", where)
 	return nil
 }

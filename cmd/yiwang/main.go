@@ -406,6 +406,9 @@ func cmdUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if err := sf.needExisting(); err != nil {
+		return err // before the password is asked for
+	}
 	if *pw == "" {
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, 1024))
 		if err != nil {
