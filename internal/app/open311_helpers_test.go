@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -18,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -227,10 +225,7 @@ const formType = "application/x-www-form-urlencoded"
 // read straight from the database file.
 func o311counts(t *testing.T, h *harness) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, h.dir)
 	defer db.Close()
 	var b strings.Builder
 	for _, table := range []string{"cases", "case_events", "attachments", "case_attachments", "open311_requests", "open311_updates"} {
