@@ -222,7 +222,7 @@ func form(kv ...string) []byte {
 const formType = "application/x-www-form-urlencoded"
 
 // o311counts is the row count of every table an Open311 write touches,
-// read straight from the database file.
+// read straight from the database (openRaw).
 func o311counts(t *testing.T, h *harness) string {
 	t.Helper()
 	db := openRaw(t, h.dir)

@@ -23,7 +23,7 @@ func rawReporter(t *testing.T, dir string, id int64) (string, string) {
 }
 
 // TestPersonalDataSealedAtRest: a reporter's name and phone are not in the
-// database file in the clear, the API still masks and reveals them, and a
+// database in the clear, the API still masks and reveals them, and a
 // key rotation re-seals old rows so they still open.
 func TestPersonalDataSealedAtRest(t *testing.T) {
 	dir := t.TempDir()
@@ -114,7 +114,7 @@ func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
 // TestPersonalFieldsSealedAtRest: a discipline clue's person concerned and
 // a referral's patient are sealed in the case row and in the timeline's
-// record of the fields, not in the database file in the clear; the API
+// record of the fields, not in the database in the clear; the API
 // gives them back to those who may see the case, and a key rotation
 // re-seals the case rows.
 func TestPersonalFieldsSealedAtRest(t *testing.T) {

@@ -310,7 +310,7 @@ type rawEvent struct {
 }
 
 // readRaw reads the case and timeline tables straight from the database
-// file, without the store.
+// (openRaw), without the store.
 func readRaw(t *testing.T, dir string) []rawCase {
 	db := openRaw(t, dir)
 	defer db.Close()

@@ -104,7 +104,7 @@ func (w *wfHarness) get(user string, id int64) resp {
 	return w.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), w.tok(user), nil)
 }
 
-// query runs a read-only query straight on the database file.
+// query runs a read-only query straight on the database (openRaw).
 func (w *wfHarness) query(q string, args ...any) int {
 	w.t.Helper()
 	db := openRaw(w.t, w.dir)
