@@ -4,7 +4,7 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./yiwang-data
 VENDOR  := internal/web/static/vendor
 
-.PHONY: demo test test-short build assets cross fuzz bench clean
+.PHONY: demo test test-postgres test-short build assets cross fuzz bench clean
 
 ## demo: start the server with the demo district on embedded SQLite (loaded into an empty $(DATA))
 demo: assets
@@ -15,6 +15,12 @@ demo: assets
 test: assets
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
+
+## test-postgres: the application suite (internal/app) again on PostgreSQL, each
+## test on its own scratch schema of the server YIWANG_TEST_POSTGRES names
+## (required: the run fails without it).
+test-postgres: assets
+	YIWANG_TEST_DB=postgres $(GO) test -race -count=1 -timeout 25m ./internal/app/
 
 ## test-short: the tests without the browser assets step
 test-short:

@@ -32,7 +32,7 @@ import (
 func TestAttachmentBusy(t *testing.T) {
 	dir := t.TempDir()
 	copyTemplate(t, dir)
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1,
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1,
 		Attachments: service.AttachmentOptions{Limits: sanitize.Limits{Concurrency: 1, Wait: time.Millisecond, DecodeTimeout: time.Nanosecond}}})
 	if err != nil {
 		t.Fatal(err)

@@ -340,7 +340,7 @@ func TestAttachmentExtraTypeHTTP(t *testing.T) {
 	}
 	dir := t.TempDir()
 	copyTemplate(t, dir)
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1,
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1,
 		Attachments: service.AttachmentOptions{ExtraTypes: []string{"text/html"}}})
 	if err != nil {
 		t.Fatal(err)

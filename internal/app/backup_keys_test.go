@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -75,6 +74,7 @@ func emptyOrAbsent(t *testing.T, dir string) {
 // sealed.
 func TestBackupCarriesSealedKeyRing(t *testing.T) {
 	dir := t.TempDir()
+	sqliteOnly(t, dir) // a backup holds the SQLite file; PostgreSQL is backed up with pg_dump
 	h := newHarness(t, dir)
 	id := sealedCase(t, h)
 	h.app.Service.FlushAudit(context.Background())
@@ -129,6 +129,7 @@ func TestBackupCarriesSealedKeyRing(t *testing.T) {
 // names the key id and leaves nothing; with it the server reads the data.
 func TestBackupWithoutKeysRestoresWithKeyFile(t *testing.T) {
 	dir := t.TempDir()
+	sqliteOnly(t, dir) // a backup holds the SQLite file; PostgreSQL is backed up with pg_dump
 	h := newHarness(t, dir)
 	id := sealedCase(t, h)
 	h.app.Service.FlushAudit(context.Background())
@@ -171,6 +172,7 @@ func TestBackupWithoutKeysRestoresWithKeyFile(t *testing.T) {
 // refused the same way. An empty store still gets its first key.
 func TestStartRefusesSealedDataWithoutItsKey(t *testing.T) {
 	dir := t.TempDir()
+	sqliteOnly(t, dir) // TestStartRefusesSealedDataWithoutItsKeyPostgres is its PostgreSQL twin
 	h := newHarness(t, dir)
 	sealedCase(t, h)
 	h.stop()
@@ -219,7 +221,7 @@ func TestHealthzWhenSealedDataUnreadable(t *testing.T) {
 	copyTemplate(t, dir)
 	var now atomicTime
 	now.set(time.Now())
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1, Now: now.get})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1, Now: now.get})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,10 +231,7 @@ func TestHealthzWhenSealedDataUnreadable(t *testing.T) {
 	if r := h.do("GET", "/healthz", "", nil); r.status != 200 {
 		t.Fatalf("healthz: %d %s", r.status, r.raw)
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, app.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, dir)
 	defer db.Close()
 	var name string
 	db.QueryRow(`SELECT reporter_name FROM cases WHERE id = ?`, id).Scan(&name)

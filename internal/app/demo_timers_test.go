@@ -16,7 +16,7 @@ import (
 // store.ImportCases path.)
 func TestDemoHistoryTimers(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 2400, TimerTick: -1, PublicPerMinute: -1})
+	a, err := openApp(t, ctx, app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 2400, TimerTick: -1, PublicPerMinute: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

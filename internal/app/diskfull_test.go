@@ -162,7 +162,7 @@ func startWithClock(t *testing.T, dir string) (*harness, *atomicTime) {
 	copyTemplate(t, dir)
 	clock := &atomicTime{}
 	clock.set(time.Now())
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1, Now: clock.get})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: -1, Now: clock.get})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,9 @@ func startWithClock(t *testing.T, dir string) (*harness, *atomicTime) {
 // max_page_count on the write connection makes the database answer
 // SQLITE_FULL ("database or disk is full") exactly as a full disk does.
 func TestDiskFullSQLiteFull(t *testing.T) {
-	h, clock := startWithClock(t, t.TempDir())
+	dir := t.TempDir()
+	sqliteOnly(t, dir) // SQLite's own page limit; a full PostgreSQL disk is the server's
+	h, clock := startWithClock(t, dir)
 	db, _ := h.app.SQL()
 	_, w := db.Pools()
 	setMax := func(n string) {
@@ -209,6 +211,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 	})
 	data := filepath.Join(dir, "data")
 	os.Mkdir(data, 0o750)
+	sqliteOnly(t, data) // the full file system is the data dir's, where SQLite writes
 	h, clock := startWithClock(t, data)
 	fillPath := filepath.Join(dir, "filler")
 	diskFull(t, h, clock, func() {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -17,7 +16,7 @@ import (
 
 // fuzzApp boots one app for a whole fuzz run.
 func fuzzApp(f *testing.F) (*app.App, *httptest.Server) {
-	a, err := app.Open(context.Background(), app.Config{DataDir: filepath.Join(f.TempDir(), "d"), Demo: true, DemoCases: 10, PublicPerMinute: -1})
+	a, err := openApp(f, context.Background(), app.Config{DataDir: filepath.Join(f.TempDir(), "d"), Demo: true, DemoCases: 10, PublicPerMinute: -1})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -64,10 +63,7 @@ func FuzzCreateCaseJSON(f *testing.F) {
 // leaves no attachment row.
 func FuzzUpload(f *testing.F) {
 	a, srv := fuzzApp(f)
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(a.Config.DataDir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		f.Fatal(err)
-	}
+	db := openRaw(f, a.Config.DataDir)
 	f.Cleanup(func() { db.Close() })
 	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"))
 	f.Add([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"))

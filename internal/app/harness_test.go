@@ -5,18 +5,64 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/model"
+	"github.com/yiwang-gov/yiwang/internal/store/storetest"
 	_ "modernc.org/sqlite"
 )
+
+// onPostgres reports whether the suite runs on PostgreSQL
+// (YIWANG_TEST_DB=postgres, on the server YIWANG_TEST_POSTGRES names)
+// instead of the default SQLite file in each test's data dir.
+func onPostgres() bool { return os.Getenv("YIWANG_TEST_DB") == "postgres" }
+
+// pgSchemas maps a data dir to its scratch PostgreSQL schema, so that a
+// restart on the same data dir finds the same database.
+var pgSchemas sync.Map
+
+// dbConfig points cfg at the database the suite runs on: unchanged on
+// SQLite (the file in cfg.DataDir) or when the test chose its own
+// DatabaseURL; on PostgreSQL a fresh schema per data dir, dropped when
+// the test ends.
+func dbConfig(t testing.TB, cfg app.Config) app.Config {
+	t.Helper()
+	if !onPostgres() || cfg.DatabaseURL != "" {
+		return cfg
+	}
+	if u, ok := pgSchemas.Load(cfg.DataDir); ok {
+		cfg.DatabaseURL = u.(string) // "" for a sqliteOnly dir
+		return cfg
+	}
+	u := storetest.PostgresURL(t)
+	dir := cfg.DataDir
+	pgSchemas.Store(dir, u)
+	t.Cleanup(func() { pgSchemas.Delete(dir) })
+	cfg.DatabaseURL = u
+	return cfg
+}
+
+// sqliteOnly keeps dir on SQLite in a PostgreSQL run too, for a test
+// about the SQLite file itself; its caller says why in one line.
+func sqliteOnly(t testing.TB, dir string) {
+	pgSchemas.Store(dir, "")
+	t.Cleanup(func() { pgSchemas.Delete(dir) })
+}
+
+// openApp is app.Open on the suite's database (see dbConfig).
+func openApp(t testing.TB, ctx context.Context, cfg app.Config) (*app.App, error) {
+	t.Helper()
+	return app.Open(ctx, dbConfig(t, cfg))
+}
 
 // harness boots the whole app on a data dir and talks to it over HTTP, as
 // a client on the network would.
@@ -49,6 +95,9 @@ var demoTemplate struct {
 
 func copyTemplate(t *testing.T, dst string) {
 	t.Helper()
+	if u, _ := pgSchemas.Load(dst); onPostgres() && u != "" {
+		return // the demo loads into the test's empty schema
+	}
 	demoTemplate.once.Do(func() {
 		dir, err := os.MkdirTemp("", "yiwang-demo-template-*")
 		if err != nil {
@@ -86,6 +135,10 @@ func copyTemplate(t *testing.T, dst string) {
 }
 
 func TestMain(m *testing.M) {
+	if onPostgres() && os.Getenv("YIWANG_TEST_POSTGRES") == "" {
+		fmt.Fprintln(os.Stderr, "YIWANG_TEST_DB=postgres needs YIWANG_TEST_POSTGRES=postgres://user@127.0.0.1:5432/test?sslmode=disable")
+		os.Exit(2)
+	}
 	code := m.Run()
 	if demoTemplate.dir != "" {
 		os.RemoveAll(demoTemplate.dir)
@@ -96,7 +149,7 @@ func TestMain(m *testing.M) {
 func (h *harness) start() {
 	h.t.Helper()
 	copyTemplate(h.t, h.dir)
-	a, err := app.Open(context.Background(), app.Config{DataDir: h.dir, Demo: true, DemoCases: 60, PublicPerMinute: h.publicRate})
+	a, err := openApp(h.t, context.Background(), app.Config{DataDir: h.dir, Demo: true, DemoCases: 60, PublicPerMinute: h.publicRate})
 	if err != nil {
 		h.t.Fatalf("open app: %v", err)
 	}
@@ -169,13 +222,10 @@ func (h *harness) login(user string) string {
 }
 
 // counts returns the number of rows in each table that a write touches,
-// read straight from the database file, not through the store.
+// read straight from the database, not through the store.
 func (h *harness) counts() map[string]int {
 	h.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	db := openRaw(h.t, h.dir)
 	defer db.Close()
 	out := map[string]int{}
 	for _, table := range []string{"cases", "case_events", "attachments", "users", "sessions"} {
@@ -189,3 +239,60 @@ func (h *harness) counts() map[string]int {
 }
 
 func emptyFilter() model.CaseFilter { return model.CaseFilter{} }
+
+// rawDB is a test's own connection to the database a data dir's app runs
+// on — the SQLite file in the dir, or the dir's PostgreSQL schema — for
+// reading (and, where a test stages a state, writing) rows straight from
+// the tables, not through the store. Queries are written with ?
+// placeholders and rebound for PostgreSQL.
+type rawDB struct {
+	*sql.DB
+	pg bool
+}
+
+// openRaw opens dir's database; it works with the app running or stopped.
+func openRaw(t testing.TB, dir string) rawDB {
+	t.Helper()
+	if u, ok := pgSchemas.Load(dir); ok && u != "" {
+		db, err := sql.Open("pgx", u.(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rawDB{DB: db, pg: true}
+	}
+	if _, ok := pgSchemas.Load(dir); !ok && onPostgres() {
+		t.Fatalf("no PostgreSQL schema for data dir %s", dir)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, app.DBFile)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawDB{DB: db}
+}
+
+func (d rawDB) rebind(q string) string {
+	if !d.pg {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (d rawDB) QueryRow(q string, args ...any) *sql.Row { return d.DB.QueryRow(d.rebind(q), args...) }
+
+func (d rawDB) Query(q string, args ...any) (*sql.Rows, error) {
+	return d.DB.Query(d.rebind(q), args...)
+}
+
+func (d rawDB) Exec(q string, args ...any) (sql.Result, error) {
+	return d.DB.Exec(d.rebind(q), args...)
+}

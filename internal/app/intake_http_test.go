@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/color"
 	imgpng "image/png"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +31,7 @@ func intakeHarness(t *testing.T, opt service.IntakeOptions) (*harness, string) {
 func intakeHarnessOn(t *testing.T, opt service.IntakeOptions, dbURL string) (*harness, string) {
 	t.Helper()
 	dir := t.TempDir()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, DatabaseURL: dbURL, Demo: true, DemoCases: 20, PublicPerMinute: -1, Intake: opt})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, DatabaseURL: dbURL, Demo: true, DemoCases: 20, PublicPerMinute: -1, Intake: opt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +84,7 @@ func gridPoint(t *testing.T, h *harness, i int) (float64, float64) {
 
 func (h *harness) sqlCount(q string, args ...any) int {
 	h.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	db := openRaw(h.t, h.dir)
 	defer db.Close()
 	var n sql.NullInt64
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {

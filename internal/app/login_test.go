@@ -57,7 +57,7 @@ func clockHarness(t *testing.T, publicRate int) (*harness, *atomic.Int64) {
 	var ahead atomic.Int64
 	base := time.Now()
 	now := func() time.Time { return base.Add(time.Duration(ahead.Load())) }
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: publicRate, Now: now})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 60, PublicPerMinute: publicRate, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -18,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/service"
 )
 
@@ -224,13 +222,10 @@ func form(kv ...string) []byte {
 const formType = "application/x-www-form-urlencoded"
 
 // o311counts is the row count of every table an Open311 write touches,
-// read straight from the database file.
+// read straight from the database (openRaw).
 func o311counts(t *testing.T, h *harness) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, h.dir)
 	defer db.Close()
 	var b strings.Builder
 	for _, table := range []string{"cases", "case_events", "attachments", "case_attachments", "open311_requests", "open311_updates"} {

@@ -30,11 +30,14 @@ func TestOutboxOnlyWithASink(t *testing.T) {
 	}))
 	defer hook.Close()
 	dir := t.TempDir()
+	// The single-node rule: on PostgreSQL another node may hold the sink,
+	// so every node keeps the outbox (TestThreeNodesOnePostgres).
+	sqliteOnly(t, dir)
 	t0 := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	clock := t0
 	open := func(webhook string) *harness {
 		t.Helper()
-		a, err := app.Open(ctx, app.Config{DataDir: dir, Demo: true, DemoCases: 20, TimerTick: -1, PublicPerMinute: -1,
+		a, err := openApp(t, ctx, app.Config{DataDir: dir, Demo: true, DemoCases: 20, TimerTick: -1, PublicPerMinute: -1,
 			WebhookURL: webhook, WebhookSecret: "s3cret", Now: func() time.Time { return clock }})
 		if err != nil {
 			t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func TestBulkDemoFacts(t *testing.T) {
 	t.Setenv("YIWANG_DEMO_BULK_MIN", "100")
 	now := time.Date(2025, 12, 1, 10, 0, 0, 0, calendar.Beijing())
-	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 1500, Now: func() time.Time { return now }, TimerTick: -1})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 1500, Now: func() time.Time { return now }, TimerTick: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

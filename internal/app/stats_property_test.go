@@ -2,11 +2,9 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -63,7 +61,7 @@ func newStatsWorld(t *testing.T) *statsWorld {
 	t.Helper()
 	clock := &testClock{t: time.Date(2025, 6, 2, 9, 0, 0, 0, calendar.Beijing())}
 	dir := t.TempDir()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 40, Now: clock.Now, TimerTick: -1})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir, Demo: true, DemoCases: 40, Now: clock.Now, TimerTick: -1})
 	if err != nil {
 		t.Fatalf("open app: %v", err)
 	}
@@ -312,12 +310,9 @@ type rawEvent struct {
 }
 
 // readRaw reads the case and timeline tables straight from the database
-// file, without the store.
+// (openRaw), without the store.
 func readRaw(t *testing.T, dir string) []rawCase {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, app.DBFile)+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, dir)
 	defer db.Close()
 	rows, err := db.Query(`SELECT id, type, status, channel, satisfaction, COALESCE(category_id, 0), COALESCE(grid_id, 0), COALESCE(community_id, 0),
  COALESCE(street_id, 0), COALESCE(unit_id, 0), COALESCE(created_by, 0), created_at, COALESCE(closed_at, 0), COALESCE(due_at, 0), fields FROM cases ORDER BY id`)

@@ -38,7 +38,7 @@ func TestTimerMetrics(t *testing.T) {
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// 400 historical cases leave open ones past their deadlines.
-	a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 400, TimerTick: -1, PublicPerMinute: -1, Log: log})
+	a, err := openApp(t, ctx, app.Config{DataDir: t.TempDir(), Demo: true, DemoCases: 400, TimerTick: -1, PublicPerMinute: -1, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func TestTOTPRequiredForAdmin(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, dir) // loads the demo accounts
 	h.stop()
-	a, err := app.Open(context.Background(), app.Config{DataDir: dir}) // no longer demo
+	a, err := openApp(t, context.Background(), app.Config{DataDir: dir}) // no longer demo
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,8 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"net/url"
-	"path/filepath"
 	"testing"
-
-	"github.com/yiwang-gov/yiwang/internal/app"
 )
 
 // TestWebPostsAudited: form posts of the staff pages go on the audit chain
@@ -25,10 +21,7 @@ func TestWebPostsAudited(t *testing.T) {
 		t.Fatalf("logout: %d", p.status)
 	}
 	h.app.Service.FlushAudit(context.Background())
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, dir)
 	defer db.Close()
 	rows, err := db.Query(`SELECT username, role, result FROM audit_log WHERE action LIKE 'POST /log%' ORDER BY seq`)
 	if err != nil {

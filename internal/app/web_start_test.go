@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,7 +41,7 @@ func TestWebLoginDemoOTPLine(t *testing.T) {
 
 	// The same data dir outside demo mode.
 	h.stop()
-	a, err := app.Open(context.Background(), app.Config{DataDir: h.dir, PublicPerMinute: -1})
+	a, err := openApp(t, context.Background(), app.Config{DataDir: h.dir, PublicPerMinute: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +83,7 @@ func TestWebHomeReceivedDefinition(t *testing.T) {
 	if m == nil {
 		t.Fatal("no 收到诉求 figure on the home page")
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, h.dir)
 	defer db.Close()
 	var want, all string
 	q := `SELECT COUNT(*) FROM cases c JOIN org_units o ON o.id = c.street_id WHERE o.kind IN ('street', 'township') AND c.type <> 'clue'`

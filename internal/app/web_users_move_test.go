@@ -2,15 +2,12 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/yiwang-gov/yiwang/internal/app"
 	"github.com/yiwang-gov/yiwang/internal/model"
 )
 
@@ -94,10 +91,7 @@ func TestWebUsersMove(t *testing.T) {
 	// the account's org wins once one is.
 	stale := mustUser(t, h, "wgy002")
 	h.stop()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, app.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRaw(t, h.dir)
 	if _, err := db.Exec(`UPDATE grids SET worker_id = ? WHERE org_id = ?`, stale.ID, newGrid); err != nil {
 		t.Fatal(err)
 	}

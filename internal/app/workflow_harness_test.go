@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -56,7 +54,7 @@ func newWFHarness(t *testing.T, start time.Time, tick time.Duration) *wfHarness 
 
 func (w *wfHarness) boot() {
 	w.t.Helper()
-	a, err := app.Open(context.Background(), app.Config{DataDir: w.dir, Demo: true, DemoCases: 60, Now: w.clock.Now, TimerTick: w.tick, SQLiteSync: "NORMAL", PublicPerMinute: -1})
+	a, err := openApp(w.t, context.Background(), app.Config{DataDir: w.dir, Demo: true, DemoCases: 60, Now: w.clock.Now, TimerTick: w.tick, SQLiteSync: "NORMAL", PublicPerMinute: -1})
 	if err != nil {
 		w.t.Fatalf("open app: %v", err)
 	}
@@ -106,13 +104,10 @@ func (w *wfHarness) get(user string, id int64) resp {
 	return w.do("GET", fmt.Sprintf("/api/v1/cases/%d", id), w.tok(user), nil)
 }
 
-// query runs a read-only query straight on the database file.
+// query runs a read-only query straight on the database (openRaw).
 func (w *wfHarness) query(q string, args ...any) int {
 	w.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(w.dir, app.DBFile)+"?mode=ro")
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := openRaw(w.t, w.dir)
 	defer db.Close()
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {

@@ -151,7 +151,7 @@ func TestTimerEscalationSurvivesRestart(t *testing.T) {
 // then races eight claims on one timer.
 func TestTimersTwoNodes(t *testing.T) {
 	w := newWFHarness(t, wfMonday, 3*time.Millisecond)
-	second, err := app.Open(context.Background(), app.Config{DataDir: w.dir, Demo: true, Now: w.clock.Now, TimerTick: 3 * time.Millisecond, SQLiteSync: "NORMAL", PublicPerMinute: -1})
+	second, err := openApp(t, context.Background(), app.Config{DataDir: w.dir, Demo: true, Now: w.clock.Now, TimerTick: 3 * time.Millisecond, SQLiteSync: "NORMAL", PublicPerMinute: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
