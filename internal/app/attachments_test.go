@@ -220,35 +220,12 @@ func TestAttachmentPDFHTTP(t *testing.T) {
 // before the case exists.)
 func TestAttachmentAccess(t *testing.T) {
 	h := newHarness(t, t.TempDir())
-	users := mustUsers(t, h)
-	var gridID, cgID int64
+	r, _, cgID := chengguanCase(t, h, "附件权限测试", "附件", "13800002222")
 	otherUnit := ""
-	for _, u := range users {
-		switch u.Username {
-		case "wgy001":
-			gridID = u.OrgID
-		case "chengguan":
-			cgID = u.OrgID
-		}
-	}
-	for _, u := range users {
+	for _, u := range mustUsers(t, h) {
 		if u.Role == model.RoleUnit && u.OrgID != cgID && otherUnit == "" {
 			otherUnit = u.Username
 		}
-	}
-	ref := h.app.Service.Ref()
-	lat, lng := gridCentre(t, ref.Grids[gridID].Geometry)
-	var catCode string
-	for _, c := range ref.CatList {
-		if c.DefaultUnitID == cgID && ref.IsLeaf(c.ID) {
-			catCode = c.Code
-			break
-		}
-	}
-	r := h.do("POST", "/api/v1/cases", "", map[string]any{"category": catCode, "description": "附件权限测试", "lat": lat, "lng": lng,
-		"reporter": map[string]any{"name": "附件", "phone": "13800002222"}})
-	if r.status != 201 || num(r.body["unit"].(map[string]any)["id"]) != cgID {
-		t.Fatalf("setup case: %d %s", r.status, r.raw)
 	}
 	caseID := num(r.body["id"])
 	get := func(who, id string) int {

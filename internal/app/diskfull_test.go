@@ -1,13 +1,9 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -135,24 +131,6 @@ func countAudit(t *testing.T, h *harness, action, result string) int {
 		}
 		after = es[len(es)-1].Seq
 	}
-}
-
-func uploadStatus(t *testing.T, h *harness, token string, data []byte) (int, []byte) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "full.png")
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/attachments", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, raw
 }
 
 // startWithClock starts the app on dir (a copy of the demo) with a clock

@@ -105,9 +105,21 @@ func pngBytes(t *testing.T) []byte {
 }
 
 func upload(t *testing.T, h *harness, token string, data []byte) string {
+	status, raw := uploadStatus(t, h, token, data)
+	var a struct{ ID, Mime string }
+	json.Unmarshal(raw, &a)
+	if status != 201 || a.Mime != "image/png" || len(a.ID) != 64 {
+		t.Fatalf("upload: %d %s", status, raw)
+	}
+	return a.ID
+}
+
+// uploadStatus posts data to /api/v1/attachments as a multipart file and
+// answers the status and body, whatever they are.
+func uploadStatus(t *testing.T, h *harness, token string, data []byte) (int, []byte) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "after.png")
+	fw, _ := mw.CreateFormFile("file", "photo.png")
 	fw.Write(data)
 	mw.Close()
 	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/attachments", &body)
@@ -119,12 +131,7 @@ func upload(t *testing.T, h *harness, token string, data []byte) string {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	var a struct{ ID, Mime string }
-	json.Unmarshal(raw, &a)
-	if res.StatusCode != 201 || a.Mime != "image/png" || len(a.ID) != 64 {
-		t.Fatalf("upload: %d %s", res.StatusCode, raw)
-	}
-	return a.ID
+	return res.StatusCode, raw
 }
 
 func num(v any) int64 {

@@ -95,15 +95,13 @@ var roleAccounts = map[string]string{
 	"dispatcher": "dispatcher", "unit": "chengguan", "discipline": "discipline", "leader": "leader", "admin": "admin",
 }
 
-// TestScopeMatrix calls every API route as every role and checks that the
-// roles a rule allows are not refused (no 401/403) and the others are
-// (401, 403, or 404 for a record they may not know exists).
-func TestScopeMatrix(t *testing.T) {
-	h := newHarness(t, t.TempDir())
-	// A case every staff role may see: in wgy001's grid, routed to 城管.
-	users := mustUsers(t, h)
-	var gridID, cgID int64
-	for _, u := range users {
+// chengguanCase reports a public case in the middle of wgy001's grid, of a
+// category 城管 handles, and checks it was routed there: a case every
+// staff role may see. It answers the create's response and the grid's and
+// 城管's org ids.
+func chengguanCase(t *testing.T, h *harness, desc, name, phone string) (r resp, gridID, cgID int64) {
+	t.Helper()
+	for _, u := range mustUsers(t, h) {
 		switch u.Username {
 		case "wgy001":
 			gridID = u.OrgID
@@ -120,11 +118,21 @@ func TestScopeMatrix(t *testing.T) {
 			break
 		}
 	}
-	r := h.do("POST", "/api/v1/cases", "", map[string]any{"category": catCode, "description": "权限矩阵测试", "lat": lat, "lng": lng,
-		"reporter": map[string]any{"name": "矩阵", "phone": "13800001111"}})
+	r = h.do("POST", "/api/v1/cases", "", map[string]any{"category": catCode, "description": desc, "lat": lat, "lng": lng,
+		"reporter": map[string]any{"name": name, "phone": phone}})
 	if r.status != 201 || num(r.body["unit"].(map[string]any)["id"]) != cgID || num(r.body["grid"].(map[string]any)["id"]) != gridID {
 		t.Fatalf("setup case: %d %s", r.status, r.raw)
 	}
+	return r, gridID, cgID
+}
+
+// TestScopeMatrix calls every API route as every role and checks that the
+// roles a rule allows are not refused (no 401/403) and the others are
+// (401, 403, or 404 for a record they may not know exists).
+func TestScopeMatrix(t *testing.T) {
+	h := newHarness(t, t.TempDir())
+	// A case every staff role may see: in wgy001's grid, routed to 城管.
+	r, _, _ := chengguanCase(t, h, "权限矩阵测试", "矩阵", "13800001111")
 	caseID, receipt := num(r.body["id"]), r.body["receipt"].(string)
 	photo := upload(t, h, h.login("operator1"), pngBytes(t))
 	params := map[string]string{"{id}": itoa(caseID), "{receipt}": receipt, "{action}": "accept", "{type}": "city_case", "{kind}": "rectification"}
