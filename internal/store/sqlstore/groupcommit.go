@@ -556,6 +556,9 @@ func (b *gcBatch) putCasePlace(p store.CasePlace) error {
 // outside the batching writer) onto the chain inside the next group
 // transaction, so the writer's cached head stays the only head.
 func (g *GroupCommit) ChainPendingAudit(ctx context.Context, limit int) (int, error) {
+	if waiting, err := g.auditWaiting(ctx); err != nil || !waiting {
+		return 0, err
+	}
 	n := 0
 	it := newItem(func(b *gcBatch) error {
 		n = 0
