@@ -253,16 +253,19 @@ func (g *GroupCommit) run(batch []*gcItem) {
 		n += len(it.ops)
 	}
 	start := time.Now()
-	g.DB.runBatch(batch)
-	took := int64(time.Since(start))
-	g.batches.Add(1)
-	g.ops.Add(int64(n))
-	g.busy.Add(took)
-	storeMax(&g.maxOps, int64(n))
-	storeMax(&g.maxBusy, took)
-	if g.opt.Observe != nil {
-		g.opt.Observe(n, time.Duration(took))
-	}
+	// The figures are taken before the callers wake, so a caller that
+	// reads them after its answer sees its own transaction counted.
+	g.DB.runBatchThen(batch, func() {
+		took := int64(time.Since(start))
+		g.batches.Add(1)
+		g.ops.Add(int64(n))
+		g.busy.Add(took)
+		storeMax(&g.maxOps, int64(n))
+		storeMax(&g.maxBusy, took)
+		if g.opt.Observe != nil {
+			g.opt.Observe(n, time.Duration(took))
+		}
+	})
 }
 
 func storeMax(m *atomic.Int64, v int64) {
@@ -308,7 +311,11 @@ func (b *gcBatch) exec(q string, args ...any) error {
 // only if an operation fails is it rolled back and run again with them, so
 // the failing one fails alone. Operations are written to be run again:
 // they reset their results and rebuild what they insert.
-func (db *DB) runBatch(items []*gcItem) {
+func (db *DB) runBatch(items []*gcItem) { db.runBatchThen(items, nil) }
+
+// runBatchThen is runBatch; then, when set, runs after the transaction
+// ended and before the callers are woken.
+func (db *DB) runBatchThen(items []*gcItem, then func()) {
 	var err error
 	if db.dialect == "postgres" {
 		if err = db.runBatchTx(context.Background(), items, false); err != nil {
@@ -319,6 +326,9 @@ func (db *DB) runBatch(items []*gcItem) {
 		}
 	} else {
 		err = db.runBatchTx(context.Background(), items, true)
+	}
+	if then != nil {
+		then()
 	}
 	for _, it := range items {
 		it.err = err
